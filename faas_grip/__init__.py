@@ -1,0 +1,61 @@
+"""faas-grip: realtime WebSockets, HTTP streaming and long-polling for AWS Lambda via GRIP.
+
+`import faas_grip` stays light for Lambda cold starts: requests, PyJWT, boto3 and Powertools
+load on first use.
+"""
+
+from faas_grip.errors import (
+    GripConfigError,
+    GripError,
+    GripProtocolError,
+    GripSignatureError,
+    NoMessageError,
+    WebSocketDisconnected,
+)
+from faas_grip.protocol.events import WebSocketEvent, decode_events, encode_events
+from faas_grip.protocol.formats import (
+    Format,
+    HttpResponseFormat,
+    HttpStreamFormat,
+    Item,
+    WebSocketMessageFormat,
+    sse_comment,
+    sse_event,
+)
+from faas_grip.protocol.instruct import Channel, GripInstruct, parse_grip_last
+from faas_grip.protocol.signature import VerifyKey, load_verify_key, validate_grip_sig
+from faas_grip.protocol.url import GripConfig, parse_grip_url
+from faas_grip.protocol.websocket import WebSocketContext
+from faas_grip.settings import get_settings, reset_settings
+
+__version__ = "2.0.0.dev0"
+
+__all__ = [
+    "Channel",
+    "Format",
+    "GripConfig",
+    "GripConfigError",
+    "GripError",
+    "GripInstruct",
+    "GripProtocolError",
+    "GripSignatureError",
+    "HttpResponseFormat",
+    "HttpStreamFormat",
+    "Item",
+    "NoMessageError",
+    "VerifyKey",
+    "WebSocketContext",
+    "WebSocketDisconnected",
+    "WebSocketEvent",
+    "WebSocketMessageFormat",
+    "decode_events",
+    "encode_events",
+    "get_settings",
+    "load_verify_key",
+    "parse_grip_last",
+    "parse_grip_url",
+    "reset_settings",
+    "sse_comment",
+    "sse_event",
+    "validate_grip_sig",
+]

@@ -1,0 +1,124 @@
+"""The WebSocket-over-HTTP event codec (`application/websocket-events`).
+
+A body is a sequence of events, each `TYPE[ SP hexlen]\\r\\n` followed, when a length is given,
+by exactly `hexlen` bytes of content and `\\r\\n`. Decoding is strict: anything else is a
+GripProtocolError naming the event and the fault, never a silently shortened message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from faas_grip.errors import GripProtocolError
+
+OPEN = "OPEN"
+TEXT = "TEXT"
+BINARY = "BINARY"
+PING = "PING"
+PONG = "PONG"
+CLOSE = "CLOSE"
+DISCONNECT = "DISCONNECT"
+EVENT_TYPES = frozenset((OPEN, TEXT, BINARY, PING, PONG, CLOSE, DISCONNECT))
+
+CONTENT_TYPE = "application/websocket-events"
+
+_BYTE_TYPES = {t.encode("ascii"): t for t in EVENT_TYPES}
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+# Longer than any length that fits in a Lambda payload; refusing early keeps int() cheap.
+_MAX_HEX_DIGITS = 16
+
+
+class _Event(NamedTuple):
+    type: str
+    content: bytes | None = None
+
+
+class WebSocketEvent(_Event):
+    """One WebSocket-over-HTTP event: an immutable (type, content) pair.
+
+    `content` is bytes or None (an event written without a length). A str is stored as UTF-8.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls, type: str, content: bytes | bytearray | memoryview | str | None = None
+    ) -> WebSocketEvent:
+        if type not in EVENT_TYPES:
+            raise ValueError(
+                f"unknown WebSocket event type {type!r}; expected one of {sorted(EVENT_TYPES)}"
+            )
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        elif content is not None:
+            if not isinstance(content, (bytes, bytearray, memoryview)):
+                raise TypeError(
+                    f"event content must be bytes, str or None, not {content.__class__.__name__}"
+                )
+            content = bytes(content)
+        return super().__new__(cls, type, content)
+
+    def __repr__(self) -> str:
+        return f"WebSocketEvent({self.type!r}, {self.content!r})"
+
+
+def _new(type_: str, content: bytes | None) -> WebSocketEvent:
+    # The decoder has validated both fields already; skip __new__'s checks on the hot path.
+    return tuple.__new__(WebSocketEvent, (type_, content))
+
+
+def decode_events(body: bytes | bytearray | memoryview) -> list[WebSocketEvent]:
+    """Decode a WebSocket-over-HTTP body into events; raise GripProtocolError if malformed."""
+    data = bytes(body)
+    events: list[WebSocketEvent] = []
+    find = data.find
+    size = len(data)
+    pos = 0
+    while pos < size:
+        index = len(events)
+        eol = find(b"\r\n", pos)
+        if eol < 0:
+            raise _error(index, f"line {data[pos : pos + 40]!r} has no CRLF terminator")
+        space = find(b" ", pos, eol)
+        name = data[pos:eol] if space < 0 else data[pos:space]
+        type_ = _BYTE_TYPES.get(name)
+        if type_ is None:
+            raise _error(index, f"unknown event type {name[:40]!r}")
+        pos = eol + 2
+        if space < 0:
+            events.append(_new(type_, None))
+            continue
+        digits = data[space + 1 : eol]
+        if not digits or digits.translate(None, _HEX_DIGITS) or len(digits) > _MAX_HEX_DIGITS:
+            raise _error(
+                index, f"{type_} has an invalid length {digits[:40]!r} (expected hex digits)"
+            )
+        length = int(digits, 16)
+        end = pos + length
+        if end > size:
+            raise _error(index, f"{type_} declares {length} bytes but {size - pos} remain")
+        if data[end : end + 2] != b"\r\n":
+            raise _error(index, f"{type_} content of {length} bytes is not followed by CRLF")
+        events.append(_new(type_, data[pos:end]))
+        pos = end + 2
+    return events
+
+
+def encode_events(events: Iterable[WebSocketEvent]) -> bytes:
+    """Encode events as a WebSocket-over-HTTP body (lower-case hex lengths, as Pushpin writes)."""
+    parts: list[bytes] = []
+    append = parts.append
+    for event in events:
+        content = event.content
+        if content is None:
+            append(b"%s\r\n" % event.type.encode("ascii"))
+        else:
+            append(b"%s %x\r\n" % (event.type.encode("ascii"), len(content)))
+            append(content)
+            append(b"\r\n")
+    return b"".join(parts)
+
+
+def _error(index: int, problem: str) -> GripProtocolError:
+    return GripProtocolError(f"body is not valid websocket-events: event {index}: {problem}")

@@ -1,0 +1,420 @@
+"""WebSocketContext: one invocation's view of a WebSocket connection held by the proxy.
+
+The proxy delivers a batch of events per request; the context lets a handler read them like a
+socket (`recv`, iteration) and records what it does (`accept`, `send`, `subscribe`, `close`…),
+then renders the reply with `to_headers()` and `encode()`.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from typing import Any
+
+from faas_grip.errors import GripProtocolError, NoMessageError, WebSocketDisconnected
+from faas_grip.protocol.events import (
+    BINARY,
+    CLOSE,
+    CONTENT_TYPE,
+    DISCONNECT,
+    OPEN,
+    PING,
+    PONG,
+    TEXT,
+    WebSocketEvent,
+    encode_events,
+)
+from faas_grip.protocol.headers import CaseInsensitiveDict, check_header_name, check_header_value
+from faas_grip.protocol.instruct import Channel, check_name
+
+# Headers of the OPEN reply that Pushpin consumes itself instead of passing them to the client.
+_RESERVED_ACCEPT_HEADERS = frozenset(
+    (
+        "content-type",
+        "content-length",
+        "keep-alive-interval",
+        "sec-websocket-extensions",
+        "sec-websocket-protocol",
+    )
+)
+_NO_STATUS = (1005, 1006, 1015)  # reserved: never sent in a close frame
+_MAX_REASON_BYTES = 123  # a close frame's payload is at most 125 bytes, 2 of them the code
+
+
+def check_close_code(code: int) -> int:
+    """Return `code` if an endpoint may send it in a close frame (RFC 6455 §7.4), else raise."""
+    if (
+        not isinstance(code, int)
+        or isinstance(code, bool)
+        or not 1000 <= code <= 4999
+        or code in _NO_STATUS
+        or 1016 <= code <= 2999
+        or code == 1004
+    ):
+        raise ValueError(
+            f"close code {code!r} cannot be sent: use 1000-1003, 1007-1015 (not 1005/1006) "
+            "or 3000-4999"
+        )
+    return code
+
+
+def parse_close(content: bytes | None) -> tuple[int | None, str]:
+    """Split a CLOSE event's content into (code, reason); (None, "") when it has no code."""
+    if not content:
+        return None, ""
+    if len(content) < 2:
+        raise GripProtocolError(f"CLOSE content of {len(content)} byte is too short for a code")
+    (code,) = struct.unpack(">H", content[:2])
+    try:
+        reason = content[2:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise GripProtocolError("CLOSE reason is not valid UTF-8") from exc
+    return code, reason
+
+
+class Meta(MutableMapping[str, str]):
+    """Connection meta with case-insensitive names; changes become `Set-Meta-*` headers.
+
+    Names are stored lower-case (header names are case-insensitive, and front doors such as
+    HTTP APIs lower-case them). Deleting a name sends an empty value, which unbinds it.
+    """
+
+    __slots__ = ("_changes", "_values")
+
+    def __init__(self, values: Mapping[str, str] | None = None) -> None:
+        self._values: dict[str, str] = {k.lower(): v for k, v in (values or {}).items()}
+        self._changes: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name.lower()]
+
+    def __setitem__(self, name: str, value: str) -> None:
+        key = check_header_name(name, "meta name").lower()
+        self._values[key] = self._changes[key] = check_header_value(
+            value, f"meta value of {name!r}"
+        )
+
+    def __delitem__(self, name: str) -> None:
+        key = name.lower()
+        del self._values[key]
+        self._changes[key] = ""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Meta({self._values!r})"
+
+    @property
+    def changes(self) -> dict[str, str]:
+        """Names set or deleted in this invocation, with their new value ("" for deleted)."""
+        return dict(self._changes)
+
+
+class WebSocketContext:
+    """The events of one WebSocket-over-HTTP request, and the reply being built.
+
+    >>> ws = WebSocketContext("conn-1", events=[WebSocketEvent("OPEN")])
+    >>> ws.is_opening()
+    True
+    >>> ws.accept(); ws.subscribe("room")
+    >>> ws.encode()
+    b'OPEN\\r\\nTEXT 2b\\r\\nc:{"type":"subscribe","channel":"room"}\\r\\n'
+    """
+
+    def __init__(
+        self,
+        connection_id: str,
+        meta: Mapping[str, str] | None = None,
+        events: Iterable[WebSocketEvent] = (),
+        *,
+        prefix: str = "",
+        message_prefix: str = "m:",
+        headers: Mapping[str, str] | None = None,
+        path: str = "/",
+        query: Mapping[str, str] | None = None,
+        event: Any = None,
+    ) -> None:
+        self.connection_id = connection_id
+        self.meta = Meta(meta)
+        self.prefix = prefix
+        self.message_prefix = message_prefix
+        self.headers = CaseInsensitiveDict(headers or {})
+        self.path = path
+        self.query: dict[str, str] = dict(query or {})
+        self.event = event
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self.disconnected = False
+        self._in = list(events)
+        self._texts = self._decode_texts()
+        self._read = 0
+        self._out: list[WebSocketEvent] = [
+            WebSocketEvent(PONG, e.content) for e in self._in if e.type == PING
+        ]
+        self._accepted = False
+        self._protocol: str | None = None
+        self._accept_headers: dict[str, str] = {}
+        self._rejection: tuple[int, dict[str, str], bytes] | None = None
+        self._closed = False  # a CLOSE or DISCONNECT was queued by the handler
+
+    def _decode_texts(self) -> dict[int, str]:
+        # Validate every TEXT up front so bad UTF-8 is a 400 before the handler has acted.
+        texts = {}
+        for index, event in enumerate(self._in):
+            if event.type == TEXT:
+                try:
+                    texts[index] = (event.content or b"").decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise GripProtocolError(
+                        f"event {index}: TEXT content is not valid UTF-8"
+                    ) from exc
+            elif event.type == CLOSE:
+                parse_close(event.content)
+        return texts
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def is_opening(self) -> bool:
+        """True when this request opens the connection (its first event is OPEN)."""
+        return bool(self._in) and self._in[0].type == OPEN
+
+    @property
+    def events(self) -> list[WebSocketEvent]:
+        """Every event of this request, read or not."""
+        return list(self._in)
+
+    @property
+    def protocols(self) -> list[str]:
+        """Subprotocols the client offered (Sec-WebSocket-Protocol), in its order."""
+        offered = self.headers.get("Sec-WebSocket-Protocol", "")
+        return [p.strip() for p in offered.split(",") if p.strip()]
+
+    def can_recv(self) -> bool:
+        """True while a message, CLOSE or DISCONNECT is left to read."""
+        return any(e.type in (TEXT, BINARY, CLOSE, DISCONNECT) for e in self._in[self._read :])
+
+    def recv_raw(self) -> WebSocketEvent:
+        """Return the next event of any type, unprocessed; raise NoMessageError if none is left."""
+        if self._read >= len(self._in):
+            raise NoMessageError("no event left in this request's batch")
+        event = self._in[self._read]
+        self._read += 1
+        if event.type == CLOSE:
+            self.close_code, self.close_reason = parse_close(event.content)
+        elif event.type == DISCONNECT:
+            self.disconnected = True
+        return event
+
+    def recv(self) -> str | bytes | None:
+        """Return the next message: str for TEXT, bytes for BINARY, None for CLOSE.
+
+        OPEN, PING and PONG are skipped (pings are answered automatically). A DISCONNECT raises
+        WebSocketDisconnected; no message left raises NoMessageError.
+        """
+        while True:
+            index = self._read
+            event = self.recv_raw()
+            if event.type == TEXT:
+                return self._texts[index]
+            if event.type == BINARY:
+                return event.content or b""
+            if event.type == CLOSE:
+                return None
+            if event.type == DISCONNECT:
+                raise WebSocketDisconnected(f"connection {self.connection_id} was disconnected")
+
+    def __iter__(self) -> Iterator[str | bytes]:
+        """Yield messages until the batch ends, the client closes, or it disconnects."""
+        while self.can_recv():
+            try:
+                message = self.recv()
+            except WebSocketDisconnected:
+                return
+            if message is None:
+                return
+            yield message
+
+    # -- the handshake -----------------------------------------------------------------------
+
+    def accept(self, protocol: str | None = None, headers: Mapping[str, str] | None = None) -> None:
+        """Accept the connection (answering an OPEN), optionally choosing a subprotocol."""
+        if self._rejection is not None:
+            raise RuntimeError("the connection was already rejected")
+        if protocol is not None:
+            check_header_value(protocol, "subprotocol")
+            offered = self.protocols
+            if protocol not in offered:
+                raise ValueError(
+                    f"subprotocol {protocol!r} was not offered by the client ({offered})"
+                )
+        extra = {}
+        for name, value in (headers or {}).items():
+            check_header_name(name, "accept header name")
+            if name.lower() in _RESERVED_ACCEPT_HEADERS or name.lower().startswith(
+                ("set-meta-", "grip-")
+            ):
+                raise ValueError(
+                    f"header {name!r} is set by faas-grip itself and cannot be passed to accept()"
+                )
+            extra[name] = check_header_value(value, f"accept header {name}")
+        self._accepted = True
+        self._protocol = protocol
+        self._accept_headers.update(extra)
+
+    def reject(
+        self, status: int, body: str | bytes = "", headers: Mapping[str, str] | None = None
+    ) -> None:
+        """Refuse the connection: the client's handshake gets this status, headers and body."""
+        if not self.is_opening():
+            raise RuntimeError("reject() only applies to the opening request; use close() later")
+        if self._accepted:
+            raise RuntimeError("the connection was already accepted")
+        if not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError(f"rejection status must be 400-599, not {status!r}")
+        checked = {
+            check_header_name(k, "reject header name"): check_header_value(v, f"reject header {k}")
+            for k, v in (headers or {}).items()
+        }
+        checked.setdefault("Content-Type", "text/plain; charset=utf-8")
+        data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        self._rejection = (status, checked, data)
+
+    @property
+    def accepted(self) -> bool:
+        return self._accepted
+
+    @property
+    def rejected(self) -> bool:
+        return self._rejection is not None
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        """Send a text message to this client."""
+        if not isinstance(text, str):
+            raise TypeError(f"send() takes str; use send_binary() for {type(text).__name__}")
+        self._out.append(WebSocketEvent(TEXT, (self.message_prefix + text).encode("utf-8")))
+
+    def send_binary(self, data: bytes) -> None:
+        """Send a binary message to this client."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"send_binary() takes bytes, not {type(data).__name__}")
+        self._out.append(WebSocketEvent(BINARY, self.message_prefix.encode("utf-8") + bytes(data)))
+
+    def send_control(self, message: Mapping[str, Any]) -> None:
+        """Send a GRIP control message (`c:` + JSON) to the proxy."""
+        if "type" not in message:
+            raise ValueError("a control message needs a 'type'")
+        body = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+        self._out.append(WebSocketEvent(TEXT, ("c:" + body).encode("utf-8")))
+
+    def subscribe(self, channel: str | Channel, filters: Iterable[str] | None = None) -> None:
+        """Subscribe this connection to a channel (GRIP_PREFIX is added)."""
+        ch = channel if isinstance(channel, Channel) else Channel(channel, filters=filters or ())
+        if isinstance(channel, Channel) and filters:
+            ch = Channel(channel.name, channel.prev_id, (*channel.filters, *filters))
+        message: dict[str, Any] = {"type": "subscribe", "channel": self.prefix + ch.name}
+        if ch.filters:
+            message["filters"] = list(ch.filters)
+        self.send_control(message)
+
+    def unsubscribe(self, channel: str | Channel) -> None:
+        name = channel.name if isinstance(channel, Channel) else check_name(channel, "channel name")
+        self.send_control({"type": "unsubscribe", "channel": self.prefix + name})
+
+    def detach(self) -> None:
+        """Stop sending this connection's events to the backend (the proxy keeps it open)."""
+        self.send_control({"type": "detach"})
+
+    def keep_alive(self, content: str | bytes | None, timeout: int = 55) -> None:
+        """Have the proxy send `content` to the client after `timeout` idle seconds.
+
+        `None` turns a previous keep-alive off.
+        """
+        message: dict[str, Any] = {"type": "keep-alive"}
+        if content is not None:
+            if isinstance(content, str):
+                message["content"] = content
+            else:
+                import base64
+
+                message["content-bin"] = base64.b64encode(bytes(content)).decode("ascii")
+            if not isinstance(timeout, int) or timeout < 1:
+                raise ValueError(f"keep-alive timeout must be a positive integer, not {timeout!r}")
+            message["timeout"] = timeout
+        self.send_control(message)
+
+    def set_meta(self, name: str, value: str) -> None:
+        """Set subscriber meta in the proxy (the `set-meta` control), used by publish filters."""
+        check_name(name, "meta name")
+        if not isinstance(value, str):
+            raise ValueError(f"meta value must be a string, not {type(value).__name__}")
+        self.send_control({"type": "set-meta", "name": name, "value": value})
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the connection with a code and an optional reason (at most 123 UTF-8 bytes)."""
+        check_close_code(code)
+        raw_reason = reason.encode("utf-8")
+        if len(raw_reason) > _MAX_REASON_BYTES:
+            raise ValueError(
+                f"close reason is {len(raw_reason)} bytes; at most {_MAX_REASON_BYTES}"
+            )
+        self._out.append(WebSocketEvent(CLOSE, struct.pack(">H", code) + raw_reason))
+        self._closed = True
+
+    def disconnect(self) -> None:
+        """Drop the connection without a close handshake."""
+        self._out.append(WebSocketEvent(DISCONNECT))
+        self._closed = True
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    def outgoing_events(self) -> list[WebSocketEvent]:
+        """The reply's events: OPEN first when accepting, then what the handler queued.
+
+        A client CLOSE the handler left unanswered is answered here, echoing its code, because
+        Pushpin drops the TCP connection without one.
+        """
+        events = [WebSocketEvent(OPEN)] if self._accepted else []
+        events.extend(self._out)
+        if not self._closed:
+            for event in self._in:
+                if event.type == CLOSE:
+                    code, _ = parse_close(event.content)
+                    events.append(
+                        WebSocketEvent(CLOSE, None if code is None else struct.pack(">H", code))
+                    )
+                    break
+        return events
+
+    def status(self) -> int:
+        return self._rejection[0] if self._rejection else 200
+
+    def to_headers(self) -> dict[str, str]:
+        """Headers of the reply: Content-Type, the GRIP extension, subprotocol, Set-Meta-*."""
+        if self._rejection is not None:
+            return dict(self._rejection[1])
+        headers = {"Content-Type": CONTENT_TYPE}
+        if self._accepted:
+            headers["Sec-WebSocket-Extensions"] = (
+                "grip"
+                if self.message_prefix == "m:"
+                else f'grip; message-prefix="{self.message_prefix}"'
+            )
+            if self._protocol is not None:
+                headers["Sec-WebSocket-Protocol"] = self._protocol
+            headers.update(self._accept_headers)
+        for name, value in self.meta.changes.items():
+            headers[f"Set-Meta-{name}"] = value
+        return headers
+
+    def encode(self) -> bytes:
+        """The reply body: the encoded events, or the rejection's body."""
+        if self._rejection is not None:
+            return self._rejection[2]
+        return encode_events(self.outgoing_events())
