@@ -1,0 +1,1 @@
+"""The local loop (CLI, Pushpin runner, gateway, Runtime API). Never shipped in the layer."""

@@ -1,0 +1,261 @@
+"""Run Debian's Pushpin as a plain local process with its own configuration.
+
+Every instance gets its own folder and free ports, so tests and `faas-grip dev` can run several
+side by side and leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import quote
+
+INSTALL_HINT = (
+    "install Debian's package: sudo apt-get install pushpin (or run scripts/install-system)"
+)
+
+
+class PushpinError(RuntimeError):
+    """Pushpin is missing, or did not start."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _config(
+    rundir: Path,
+    port: int,
+    ports: dict[str, int],
+    sig_iss: str,
+    sig_key: str,
+    message_wait_ms: int,
+    log_level: int,
+) -> str:
+    return f"""\
+[global]
+include={{libdir}}/internal.conf
+rundir={rundir}/run
+ipc_prefix=pushpin-
+port_offset=0
+
+[runner]
+# Debian's default leaves zurl out (it expects a system zurl daemon): run our own.
+services=condure,zurl,pushpin-proxy,pushpin-handler
+http_port=127.0.0.1:{port}
+logdir={rundir}/log
+log_level={log_level}
+# the default 8192 stalls server-to-client WebSocket messages over ~16 KiB
+client_buffer_size=65536
+client_maxconn=50000
+
+[proxy]
+routesfile=routes
+zurl_out_specs=ipc://{{rundir}}/{{ipc_prefix}}zurl-in
+zurl_out_stream_specs=ipc://{{rundir}}/{{ipc_prefix}}zurl-in-stream
+zurl_in_specs=ipc://{{rundir}}/{{ipc_prefix}}zurl-out
+sig_iss={sig_iss}
+sig_key={sig_key}
+updates_check=off
+
+[handler]
+push_in_spec=tcp://127.0.0.1:{ports["push_in"]}
+push_in_sub_specs=tcp://127.0.0.1:{ports["push_sub"]}
+push_in_http_addr=127.0.0.1
+push_in_http_port={ports["publish"]}
+command_spec=tcp://127.0.0.1:{ports["command"]}
+message_wait={message_wait_ms}
+"""
+
+
+class Pushpin:
+    """One Pushpin instance: `with Pushpin(routes) as p: ...` starts it and stops it.
+
+    `routes` are lines of Pushpin's routes file, e.g. `* 127.0.0.1:8080,over_http`.
+    """
+
+    def __init__(
+        self,
+        routes: Sequence[str] = ("* 127.0.0.1:8080,over_http",),
+        *,
+        port: int | None = None,
+        sig_iss: str = "pushpin",
+        sig_key: str = "changeme",
+        message_wait_ms: int = 5000,
+        log_level: int = 2,
+        workdir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        for value, what in ((sig_iss, "sig_iss"), (sig_key, "sig_key")):
+            if not value or any(c in value for c in "\r\n,\t "):
+                raise ValueError(f"{what} must be a non-empty single word, got {value!r}")
+        self.routes = list(routes)
+        self.port = port or free_port()
+        self.ports = {name: free_port() for name in ("push_in", "push_sub", "publish", "command")}
+        self.sig_iss = sig_iss
+        self.sig_key = sig_key
+        self.message_wait_ms = message_wait_ms
+        self.log_level = log_level
+        self._own_dir = workdir is None
+        self.dir = (
+            Path(workdir)
+            if workdir is not None
+            else Path(tempfile.mkdtemp(prefix="faas-grip-pushpin-"))
+        )
+        self._process: subprocess.Popen[bytes] | None = None
+
+    # -- addresses -----------------------------------------------------------------------------
+
+    @property
+    def http_url(self) -> str:
+        """Where clients connect (HTTP)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        """Where clients connect (WebSocket)."""
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def control_uri(self) -> str:
+        """The publish API's base URI (items go to `{control_uri}/publish/`)."""
+        return f"http://127.0.0.1:{self.ports['publish']}"
+
+    @property
+    def grip_url(self) -> str:
+        """A GRIP_URL for this instance: publish here, verify Grip-Sig with its key and issuer."""
+        iss, key = quote(self.sig_iss, safe=""), quote(self.sig_key, safe="")
+        return f"{self.control_uri}?iss={iss}&key={key}&verify-iss={iss}"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.dir / "log"
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self, timeout: float = 15.0) -> Pushpin:
+        binary = shutil.which("pushpin")
+        if binary is None:
+            raise PushpinError(f"pushpin is not installed: {INSTALL_HINT}")
+        (self.dir / "run").mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / "routes").write_text("\n".join(self.routes) + "\n")
+        conf = self.dir / "pushpin.conf"
+        conf.write_text(
+            _config(
+                self.dir,
+                self.port,
+                self.ports,
+                self.sig_iss,
+                self.sig_key,
+                self.message_wait_ms,
+                self.log_level,
+            )
+        )
+        with (self.log_dir / "runner.out").open("ab") as out:
+            self._process = subprocess.Popen(
+                [binary, "--config", str(conf)],
+                cwd=self.dir,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: stop() reaches every child
+            )
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = [("client", self.port), ("publish", self.ports["publish"])]
+        while pending:
+            if self._process is not None and self._process.poll() is not None:
+                raise PushpinError(
+                    f"pushpin exited with {self._process.returncode}: {self.tail_log()}"
+                )
+            name, port = pending[0]
+            if _http_answers(port):
+                pending.pop(0)
+                continue
+            if time.monotonic() > deadline:
+                raise PushpinError(
+                    f"pushpin's {name} port {port} did not answer in {timeout}s: {self.tail_log()}"
+                )
+            time.sleep(0.05)
+
+    def tail_log(self, lines: int = 20) -> str:
+        out = []
+        for path in sorted(self.log_dir.glob("*")):
+            with contextlib.suppress(OSError):
+                out.extend(
+                    f"{path.name}: {line}"
+                    for line in path.read_text(errors="replace").splitlines()[-lines:]
+                )
+        return "\n".join(out[-lines:])
+
+    def stop(self, timeout: float = 10.0) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout)
+        if process is not None:
+            # The runner's children share its process group; make sure none outlives it.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        if self._own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def restart(self, timeout: float = 15.0) -> None:
+        """Stop and start again on the same ports (keeps the working folder)."""
+        own, self._own_dir = self._own_dir, False
+        self.stop()
+        self._own_dir = own
+        self.start(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def __enter__(self) -> Pushpin:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _http_answers(port: int) -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        conn.request("GET", "/__faas_grip_ready__")
+        conn.getresponse().read()
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
