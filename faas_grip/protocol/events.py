@@ -8,7 +8,7 @@ GripProtocolError naming the event and the fault, never a silently shortened mes
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from faas_grip.errors import GripProtocolError
 
@@ -59,18 +59,68 @@ class WebSocketEvent(_Event):
             content = bytes(content)
         return super().__new__(cls, type, content)
 
+    @classmethod
+    def _make(cls, iterable: Iterable[Any]) -> WebSocketEvent:  # type: ignore[override]
+        # NamedTuple's _make (and _replace, which uses it) would bypass the checks above.
+        return cls(*iterable)
+
     def __repr__(self) -> str:
         return f"WebSocketEvent({self.type!r}, {self.content!r})"
-
-
-def _new(type_: str, content: bytes | None) -> WebSocketEvent:
-    # The decoder has validated both fields already; skip __new__'s checks on the hot path.
-    return tuple.__new__(WebSocketEvent, (type_, content))
 
 
 def decode_events(body: bytes | bytearray | memoryview) -> list[WebSocketEvent]:
     """Decode a WebSocket-over-HTTP body into events; raise GripProtocolError if malformed."""
     data = bytes(body)
+    # Fast path: split at every CRLF. When no content holds a CRLF, the pieces alternate
+    # `TYPE[ hexlen]` lines and contents, and a content piece of exactly the declared length is
+    # exactly what the sequential reading takes (followed by CRLF, as the split proves).
+    # Anything else (a CRLF inside a message, or a fault) goes to `_decode_sequential`, which
+    # decides: it decodes such bodies and names the faulty event.
+    pieces = data.split(b"\r\n")
+    if pieces.pop():  # the body must end with CRLF
+        return _decode_sequential(data)
+    events: list[WebSocketEvent] = []
+    append = events.append
+    new = tuple.__new__
+    lines: dict[bytes, tuple[str, int]] = {}  # bodies repeat a handful of distinct lines
+    contents = iter(pieces)
+    for line in contents:
+        known = lines.get(line)
+        if known is None:
+            try:
+                known = lines[line] = _parse_line(line)
+            except ValueError:
+                return _decode_sequential(data)
+        type_, length = known
+        if length < 0:
+            append(new(WebSocketEvent, (type_, None)))
+            continue
+        content = next(contents, None)
+        if content is None or len(content) != length:
+            return _decode_sequential(data)
+        # Both fields are valid already: skip __new__'s checks on the hot path.
+        append(new(WebSocketEvent, (type_, content)))
+    return events
+
+
+def _parse_line(line: bytes) -> tuple[str, int]:
+    """(type, content length) of an event's first line, length -1 when it has none.
+
+    Raise ValueError describing the fault.
+    """
+    name, space, digits = line.partition(b" ")
+    type_ = _BYTE_TYPES.get(name)
+    if type_ is None:
+        raise ValueError(f"unknown event type {name[:40]!r}")
+    if not space:
+        return type_, -1
+    if not digits or digits.translate(None, _HEX_DIGITS) or len(digits) > _MAX_HEX_DIGITS:
+        raise ValueError(f"{type_} has an invalid length {digits[:40]!r} (expected hex digits)")
+    return type_, int(digits, 16)
+
+
+def _decode_sequential(data: bytes) -> list[WebSocketEvent]:
+    """Read events one by one, as the format defines them; raise on the first fault."""
     events: list[WebSocketEvent] = []
     find = data.find
     size = len(data)
@@ -80,27 +130,20 @@ def decode_events(body: bytes | bytearray | memoryview) -> list[WebSocketEvent]:
         eol = find(b"\r\n", pos)
         if eol < 0:
             raise _error(index, f"line {data[pos : pos + 40]!r} has no CRLF terminator")
-        space = find(b" ", pos, eol)
-        name = data[pos:eol] if space < 0 else data[pos:space]
-        type_ = _BYTE_TYPES.get(name)
-        if type_ is None:
-            raise _error(index, f"unknown event type {name[:40]!r}")
+        try:
+            type_, length = _parse_line(data[pos:eol])
+        except ValueError as exc:
+            raise _error(index, str(exc)) from None
         pos = eol + 2
-        if space < 0:
-            events.append(_new(type_, None))
+        if length < 0:
+            events.append(tuple.__new__(WebSocketEvent, (type_, None)))
             continue
-        digits = data[space + 1 : eol]
-        if not digits or digits.translate(None, _HEX_DIGITS) or len(digits) > _MAX_HEX_DIGITS:
-            raise _error(
-                index, f"{type_} has an invalid length {digits[:40]!r} (expected hex digits)"
-            )
-        length = int(digits, 16)
         end = pos + length
         if end > size:
             raise _error(index, f"{type_} declares {length} bytes but {size - pos} remain")
         if data[end : end + 2] != b"\r\n":
             raise _error(index, f"{type_} content of {length} bytes is not followed by CRLF")
-        events.append(_new(type_, data[pos:end]))
+        events.append(tuple.__new__(WebSocketEvent, (type_, data[pos:end])))
         pos = end + 2
     return events
 

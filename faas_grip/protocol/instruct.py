@@ -104,7 +104,8 @@ class GripInstruct:
 
     def __init__(self, channels: ChannelsArg = None, *, prefix: str = "") -> None:
         self.channels: list[Channel] = to_channels(channels)
-        self.prefix = prefix
+        # The prefix (GRIP_PREFIX) goes into the same header as the names: same rules.
+        self.prefix = check_name(prefix, "channel prefix") if prefix else ""
         self.hold: Literal["stream", "response"] | None = None
         self.timeout: int | None = None
         self.keep_alive: tuple[str, KeepAliveFormat, int, KeepAliveMode | None] | None = None
@@ -218,8 +219,9 @@ def parse_grip_last(value: str | None) -> dict[str, str]:
         channel = fields[0]
         for field in fields[1:]:
             key, _, val = field.partition("=")
-            if key.strip().lower() == "last-id" and channel:
-                result[channel] = val.strip().strip('"')
+            last_id = val.strip().strip('"')
+            if key.strip().lower() == "last-id" and channel and last_id:
+                result[channel] = last_id
     return result
 
 

@@ -63,7 +63,7 @@ def decode_key(value: str) -> bytes | str:
             # Padding is optional: some dashboards show keys without it.
             return base64.b64decode(data + "=" * (-len(data) % 4), validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise GripConfigError(f"key {value[:12]}… is not valid base64") from exc
+            raise GripConfigError("a key given as base64:… is not valid base64") from exc
     return value
 
 

@@ -123,7 +123,7 @@ class WebSocketContext:
     True
     >>> ws.accept(); ws.subscribe("room")
     >>> ws.encode()
-    b'OPEN\\r\\nTEXT 2b\\r\\nc:{"type":"subscribe","channel":"room"}\\r\\n'
+    b'OPEN\\r\\nTEXT 27\\r\\nc:{"type":"subscribe","channel":"room"}\\r\\n'
     """
 
     def __init__(
