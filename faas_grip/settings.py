@@ -5,18 +5,32 @@ GRIP_PROXIES    several: a JSON list of GRIP URLs or objects {control_uri, contr
 GRIP_PREFIX     prefix added to every channel name
 GRIP_VERIFY_KEY the key that verifies Grip-Sig (overrides the proxies' verify-key / key)
 
+GRIP_URL_SECRET / GRIP_URL_PARAMETER name a Secrets Manager secret / SSM parameter holding the
+GRIP URL (or a JSON object of the variables above): see faas_grip.aws.secrets. Its value is read
+again after GRIP_URL_MAX_AGE seconds, and new Settings are made when it changed.
+
 Tests that vary the environment call `reset_settings()`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sys
+import threading
+import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faas_grip.errors import GripConfigError
+from faas_grip.protocol.instruct import check_name
 from faas_grip.protocol.url import GripConfig, decode_key, parse_grip_url
+
+if TYPE_CHECKING:
+    from faas_grip.aws.secrets import AwsSource
+
+logger = logging.getLogger("faas_grip")
 
 
 class Settings:
@@ -89,25 +103,86 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
             raise GripConfigError("GRIP_PROXIES must be a JSON list of GRIP URLs or config objects")
         proxies.extend(proxy_config(e) for e in entries)
     verify_key = environ.get("GRIP_VERIFY_KEY") or None
+    prefix = environ.get("GRIP_PREFIX", "")
+    if prefix:
+        try:
+            check_name(prefix, "GRIP_PREFIX")
+        except ValueError as exc:
+            raise GripConfigError(str(exc)) from None
     return Settings(
         proxies=proxies,
-        prefix=environ.get("GRIP_PREFIX", ""),
+        prefix=prefix,
         verify_key=decode_key(verify_key) if verify_key else None,
     )
 
 
 _settings: Settings | None = None
+_refresh_at = 0.0  # time.monotonic() after which a value kept in AWS is read again
+_aws_value: str | None = None  # the value _settings were made from
+_lock = threading.Lock()
 
 
 def get_settings() -> Settings:
-    """The process's Settings, read from the environment on first use."""
-    global _settings
-    if _settings is None:
-        _settings = settings_from_env(os.environ)
+    """The process's Settings: read from the environment on first use, and from
+    GRIP_URL_SECRET / GRIP_URL_PARAMETER again once GRIP_URL_MAX_AGE has passed."""
+    settings = _settings
+    if settings is not None and time.monotonic() < _refresh_at:
+        return settings
+    with _lock:
+        return _load()
+
+
+def _load() -> Settings:
+    global _settings, _refresh_at
+    if _settings is not None and time.monotonic() < _refresh_at:
+        return _settings  # another thread loaded them meanwhile
+    environ = os.environ
+    if environ.get("GRIP_URL_SECRET") or environ.get("GRIP_URL_PARAMETER"):
+        from faas_grip.aws import secrets
+
+        source = secrets.aws_source(environ)
+        if source is not None:
+            _settings = _load_from_aws(environ, source, _settings)
+            _refresh_at = time.monotonic() + source.max_age
+            return _settings
+    _settings, _refresh_at = settings_from_env(environ), float("inf")
     return _settings
+
+
+def _load_from_aws(
+    environ: Mapping[str, str], source: AwsSource, current: Settings | None
+) -> Settings:
+    global _aws_value
+    from faas_grip.aws import secrets
+
+    try:
+        value = secrets.fetch(source)
+        if current is not None and value == _aws_value:
+            return current
+        overlay = secrets.overlay(source, value)
+        try:
+            settings = settings_from_env({**environ, **overlay})
+        except GripConfigError as exc:
+            raise GripConfigError(f"the {source.describe()}: {exc}") from exc
+    except GripConfigError as exc:
+        if current is None:
+            raise
+        # A passing AWS outage or a bad rotation must not take a warm function down.
+        logger.warning(
+            "%s; keeping the GRIP configuration read before, next try in %d s",
+            exc,
+            source.max_age,
+        )
+        return current
+    _aws_value = value
+    return settings
 
 
 def reset_settings() -> None:
     """Forget cached configuration so the next use reads the environment again (for tests)."""
-    global _settings
-    _settings = None
+    global _settings, _refresh_at, _aws_value
+    with _lock:
+        _settings, _refresh_at, _aws_value = None, 0.0, None
+        secrets = sys.modules.get("faas_grip.aws.secrets")
+        if secrets is not None:
+            secrets.reset()

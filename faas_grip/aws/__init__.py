@@ -1,0 +1,1 @@
+"""The Lambda edge: front doors, decorators, and configuration kept in AWS."""

@@ -1,0 +1,103 @@
+"""Real clients held by Pushpin (see grip_backend.py), returned once their subscription is live.
+
+Pushpin subscribes a WebSocket or a stream a moment after the handshake / first chunk, and on a
+busy machine that moment varies: rather than sleep, these helpers publish probe items (with
+plain http.client, not the code under test) until the client receives one, then drain late
+probes, so a test's own publish can never land before the subscription.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import socket
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from websockets.sync.client import ClientConnection, connect
+
+from faas_grip.dev.pushpin import Pushpin
+
+PROBE = "probe"
+
+
+def raw_publish(pushpin: Pushpin, channel: str, formats: dict[str, object]) -> None:
+    """Publish one item straight to Pushpin's publish port."""
+    port = urlsplit(pushpin.control_uri).port
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        body = json.dumps({"items": [{"channel": channel, "formats": formats}]})
+        conn.request("POST", "/publish/", body, {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 200, response.status
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def websocket_client(
+    pushpin: Pushpin, channel: str, timeout: float = 10
+) -> Iterator[ClientConnection]:
+    """A WebSocket client subscribed to `channel`."""
+    with connect(f"{pushpin.ws_url}/ws?channel={channel}") as ws:
+        deadline = time.monotonic() + timeout
+        while True:
+            raw_publish(pushpin, channel, {"ws-message": {"content": PROBE}})
+            try:
+                ws.recv(timeout=0.1)
+                break
+            except TimeoutError:
+                if time.monotonic() > deadline:
+                    raise
+        with contextlib.suppress(TimeoutError):
+            while True:
+                ws.recv(timeout=0.3)
+        yield ws
+
+
+class StreamClient:
+    """An HTTP streaming client on a plain socket (timeouts cannot upset a chunked parser).
+
+    `read_until(marker)` returns the raw bytes up to and including `marker` (chunk framing
+    included: each published content arrives whole in one chunk).
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+
+    def read_until(self, marker: bytes, timeout: float = 10) -> bytes:
+        self.sock.settimeout(timeout)
+        while marker not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError(f"stream ended before {marker!r}")
+            self.buffer += chunk
+        data, found, self.buffer = self.buffer.partition(marker)
+        return data + found
+
+
+@contextlib.contextmanager
+def stream_client(pushpin: Pushpin, channel: str, timeout: float = 10) -> Iterator[StreamClient]:
+    """An HTTP streaming client subscribed to `channel`, past the backend's first chunk."""
+    with socket.create_connection(("127.0.0.1", pushpin.port), timeout=timeout) as sock:
+        sock.sendall(f"GET /stream?channel={channel} HTTP/1.1\r\nHost: test\r\n\r\n".encode())
+        client = StreamClient(sock)
+        client.read_until(b"stream open\n", timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            raw_publish(pushpin, channel, {"http-stream": {"content": PROBE + "\n"}})
+            try:
+                client.read_until(PROBE.encode() + b"\n", 0.1)
+                break
+            except TimeoutError:
+                if time.monotonic() > deadline:
+                    raise
+        with contextlib.suppress(TimeoutError):
+            while True:
+                client.read_until(b"\n", 0.3)
+        client.buffer = b""
+        yield client
