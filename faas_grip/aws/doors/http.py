@@ -1,0 +1,70 @@
+"""Payload format 2.0: API Gateway HTTP APIs and Lambda function URLs.
+
+Both lower-case header names and join repeated headers with commas, move the Cookie header into
+`cookies`, give the path and query raw (`rawPath`, `rawQueryString`), base64-encode bodies that
+are not text without any configuration, and always decode a base64 response. They differ only
+in the request context, which tells the two apart for logs and for `FrontDoor.name`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from faas_grip.aws.doors.base import FrontDoor, encode_body, event_body, group_headers
+from faas_grip.request import EventHeaders, Request
+
+
+class HttpApi(FrontDoor):
+    name = "http"
+
+    @classmethod
+    def infer(cls, event: Mapping[str, Any]) -> bool:
+        return event.get("version") == "2.0" and "http" in (event.get("requestContext") or {})
+
+    def read(self) -> Request:
+        event = self.event
+        raw = event.get("headers")
+        cookies = event.get("cookies")
+        if cookies:  # payload 2.0 moves the Cookie header here: put it back for handlers
+            raw = {"cookie": "; ".join(cookies), **(raw or {})}
+        headers = EventHeaders(raw)
+        return Request(
+            str(event["requestContext"]["http"].get("method", "GET")),
+            headers,
+            functools.partial(event_body, event),
+            path=event.get("rawPath") or "/",
+            query=event.get("rawQueryString") or "",
+            source=self.name,
+        )
+
+    def response(
+        self, status: int, headers: Iterable[tuple[str, str]], body: str | bytes
+    ) -> dict[str, Any]:
+        text, is_base64 = encode_body(body)
+        grouped = group_headers(headers)
+        result: dict[str, Any] = {"statusCode": status, "headers": {}}
+        for name, values in grouped.items():
+            if name.lower() == "set-cookie":
+                result["cookies"] = values
+            else:
+                result["headers"][name] = ", ".join(values)
+        result["body"] = text
+        result["isBase64Encoded"] = is_base64
+        return result
+
+
+class FunctionUrl(HttpApi):
+    """A Lambda function URL: payload 2.0 with a `*.lambda-url.*` domain."""
+
+    name = "url"
+
+    @classmethod
+    def infer(cls, event: Mapping[str, Any]) -> bool:
+        context = event.get("requestContext") or {}
+        return (
+            event.get("version") == "2.0"
+            and "http" in context
+            and ".lambda-url." in str(context.get("domainName", ""))
+        )

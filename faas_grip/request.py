@@ -1,0 +1,153 @@
+"""Request: one HTTP request as faas-grip reads it, whichever front door or framework delivered it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from faas_grip.protocol.events import CONTENT_TYPE
+from faas_grip.protocol.headers import CaseInsensitiveDict
+
+HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]]
+
+
+class EventHeaders(CaseInsensitiveDict):
+    """Case-insensitive headers over an event's header dict, indexed only when first needed.
+
+    Front doors hand over a dict of 20-30 headers on every invocation while a typical request
+    reads three of them: `get` looks the usual spellings up in the event's dict directly, and
+    the case-insensitive index (the parent's `_items` slot) is built on the first other use.
+    Null values (found in real events) are skipped.
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Mapping[str, Any] | None = None) -> None:
+        self._raw: Mapping[str, Any] | None = raw or {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "_items" or self._raw is None:
+            raise AttributeError(name)
+        items = {k.lower(): (k, v) for k, v in self._raw.items() if isinstance(v, str)}
+        self._items = items
+        self._raw = None
+        return items
+
+    def get(self, name: str, default: Any = None) -> Any:
+        raw = self._raw
+        if raw is not None:
+            value = raw.get(name)
+            if value.__class__ is str:
+                return value
+            value = raw.get(name.lower())
+            if value.__class__ is str:
+                return value
+        found = self._items.get(name.lower())
+        return default if found is None else found[1]
+
+    def with_prefix(self, prefix: str) -> dict[str, str]:
+        """Headers named `prefix…` (any case): the rest of the name, lower-cased → value."""
+        start = len(prefix)
+        lower = prefix.lower()
+        first = lower[:1] + lower[:1].upper()  # a cheap first test before slicing each name
+        pairs = self._raw.items() if self._raw is not None else self.items()
+        return {
+            k[start:].lower(): v
+            for k, v in pairs
+            if k[:1] in first and k[:start].lower() == lower and isinstance(v, str)
+        }
+
+
+def join_multi(raw: Mapping[str, Any] | None) -> EventHeaders:
+    """Headers from `multiValueHeaders`, repeated values joined with ", "."""
+    return EventHeaders(
+        {k: ", ".join(v for v in vs if isinstance(v, str)) for k, vs in (raw or {}).items() if vs}
+    )
+
+
+class Request:
+    """The parts of an HTTP request faas-grip uses.
+
+    `headers` is case-insensitive, one value per name (repeated headers joined with ", ");
+    `header_values(name)` gives every value the front door reported separately, which is how a
+    duplicated Grip-Sig is caught. `query` holds one value per name (the last one). `source`
+    names what delivered the request ("rest", "http", "url", "alb", or "direct").
+
+    `body` may be given as a function that reads it: it then runs on first use (front doors
+    decode base64 only for the requests that need the body), and any GripProtocolError it
+    raises surfaces there.
+    """
+
+    __slots__ = ("_body", "_multi", "_read_body", "headers", "method", "path", "query", "source")
+
+    def __init__(
+        self,
+        method: str,
+        headers: HeadersArg | None = None,
+        body: bytes | str | Callable[[], bytes] = b"",
+        *,
+        path: str = "/",
+        query: Mapping[str, str] | str | None = None,
+        source: str = "direct",
+        multi: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.method = method.upper()
+        self.path = path or "/"
+        self.source = source
+        self._read_body: Callable[[], bytes] | None = None
+        self._body: bytes | None = None
+        if callable(body):
+            self._read_body = body
+        else:
+            self._body = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        if isinstance(query, str):
+            self.query: dict[str, str] = dict(parse_qsl(query, keep_blank_values=True))
+        else:
+            self.query = dict(query or {})
+        self._multi = multi
+        if isinstance(headers, EventHeaders):
+            self.headers = headers
+        elif isinstance(headers, Mapping):
+            self.headers = EventHeaders(dict(headers.items()))
+        else:
+            grouped: dict[str, list[str]] = {}
+            spelling: dict[str, str] = {}  # names compare case-insensitively; keep the first
+            for name, value in headers or ():
+                grouped.setdefault(spelling.setdefault(name.lower(), name), []).append(value)
+            self.headers = join_multi(grouped)
+            self._multi = grouped
+
+    @property
+    def body(self) -> bytes:
+        if self._body is None:
+            self._body = self._read_body() if self._read_body is not None else b""
+        return self._body
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of header `name` the request carried, as the front door listed them."""
+        if self._multi is None:
+            value = self.headers.get(name)
+            return [] if value is None else [value]
+        lower = name.lower()
+        return [
+            v
+            for key, values in self._multi.items()
+            if key.lower() == lower and values
+            for v in values
+            if isinstance(v, str)
+        ]
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the body, lower-cased, without parameters ("" when absent)."""
+        value: str = self.headers.get("Content-Type") or ""
+        return value.partition(";")[0].strip().lower()
+
+    @property
+    def is_websocket(self) -> bool:
+        """True for a WebSocket-over-HTTP request: a POST of application/websocket-events."""
+        return self.method == "POST" and self.content_type == CONTENT_TYPE
+
+    def __repr__(self) -> str:
+        return f"Request({self.method} {self.path}, source={self.source!r})"
