@@ -20,6 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
 
+# Pushpin is ready when a request to this path comes back through it (see _http_answers).
+READY_PATH = "/__faas_grip_ready__"
 INSTALL_HINT = (
     "install Debian's package: sudo apt-get install pushpin (or run scripts/install-system)"
 )
@@ -109,11 +111,7 @@ class Pushpin:
         self.message_wait_ms = message_wait_ms
         self.log_level = log_level
         self._own_dir = workdir is None
-        self.dir = (
-            Path(workdir)
-            if workdir is not None
-            else Path(tempfile.mkdtemp(prefix="faas-grip-pushpin-"))
-        )
+        self._dir = Path(workdir) if workdir is not None else None
         self._process: subprocess.Popen[bytes] | None = None
 
     # -- addresses -----------------------------------------------------------------------------
@@ -138,6 +136,13 @@ class Pushpin:
         """A GRIP_URL for this instance: publish here, verify Grip-Sig with its key and issuer."""
         iss, key = quote(self.sig_iss, safe=""), quote(self.sig_key, safe="")
         return f"{self.control_uri}?iss={iss}&key={key}&verify-iss={iss}"
+
+    @property
+    def dir(self) -> Path:
+        """The working folder: `workdir`, or a temporary one made on first use."""
+        if self._dir is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="faas-grip-pushpin-"))
+        return self._dir
 
     @property
     def log_dir(self) -> Path:
@@ -199,8 +204,11 @@ class Pushpin:
             time.sleep(0.05)
 
     def tail_log(self, lines: int = 20) -> str:
-        out = []
-        for path in sorted(self.log_dir.glob("*")):
+        """The last lines of Pushpin's logs ("" once a temporary folder is removed)."""
+        if self._dir is None:
+            return ""
+        out: list[str] = []
+        for path in sorted((self._dir / "log").glob("*")):
             with contextlib.suppress(OSError):
                 out.extend(
                     f"{path.name}: {line}"
@@ -223,8 +231,9 @@ class Pushpin:
             # The runner's children share its process group; make sure none outlives it.
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
-        if self._own_dir:
-            shutil.rmtree(self.dir, ignore_errors=True)
+        if self._own_dir and self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
 
     def restart(self, timeout: float = 15.0) -> None:
         """Stop and start again on the same ports (keeps the working folder)."""
@@ -232,6 +241,16 @@ class Pushpin:
         self.stop()
         self._own_dir = own
         self.start(timeout)
+
+    @property
+    def owns_dir(self) -> bool:
+        """True when `dir` is a temporary folder this instance made (removed on stop)."""
+        return self._own_dir
+
+    @property
+    def pid(self) -> int | None:
+        """The runner's process id, also its process group (every Pushpin process is in it)."""
+        return self._process.pid if self._process is not None else None
 
     @property
     def running(self) -> bool:
@@ -250,11 +269,19 @@ class Pushpin:
 
 
 def _http_answers(port: int) -> bool:
+    """True once Pushpin answers on `port`, and not with "... service unavailable".
+
+    Pushpin's proxy takes requests before it can hand held ones to its handler; until it can,
+    a held response becomes a 500 "Accept service unavailable". A backend that holds READY_PATH
+    (the local gateway does) thus shows when both are ready.
+    """
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
     try:
-        conn.request("GET", "/__faas_grip_ready__")
-        conn.getresponse().read()
-        return True
+        conn.request("GET", READY_PATH)
+        response = conn.getresponse()
+        if response.status == 200:
+            return True  # not read: the body of a held stream never ends
+        return b"service unavailable" not in response.read().lower()
     except (OSError, http.client.HTTPException):
         return False
     finally:

@@ -15,6 +15,11 @@ _TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI
 _VCHAR = frozenset(chr(c) for c in range(0x20, 0x7F)) | {"\t"}
 
 
+def is_token(value: str) -> bool:
+    """True when `value` is an RFC 9110 token: a valid header name, or WebSocket subprotocol."""
+    return bool(value) and _TCHAR.issuperset(value)
+
+
 def check_header_name(name: str, what: str = "header name") -> str:
     """Return `name` if it is a valid HTTP header name (a token), else raise ValueError."""
     if not isinstance(name, str) or not name:

@@ -25,7 +25,12 @@ from faas_grip.protocol.events import (
     WebSocketEvent,
     encode_events,
 )
-from faas_grip.protocol.headers import CaseInsensitiveDict, check_header_name, check_header_value
+from faas_grip.protocol.headers import (
+    CaseInsensitiveDict,
+    check_header_name,
+    check_header_value,
+    is_token,
+)
 from faas_grip.protocol.instruct import Channel, check_name
 
 # Headers of the OPEN reply that Pushpin consumes itself instead of passing them to the client.
@@ -38,6 +43,11 @@ _RESERVED_ACCEPT_HEADERS = frozenset(
         "sec-websocket-protocol",
     )
 )
+# Pushpin refuses a reply body larger than this: the client's handshake fails with 502, or the
+# open connection is dropped. `send()` and friends raise before a reply grows past it.
+MAX_REPLY_BYTES = 1_000_000
+# Room kept for what outgoing_events() adds around the queued events: OPEN and a CLOSE echo.
+_RENDER_RESERVE = len(b"OPEN\r\n") + len(b"CLOSE 2\r\n\x03\xe8\r\n")
 _NO_STATUS = (1005, 1006, 1015)  # reserved: never sent in a close frame
 _MAX_REASON_BYTES = 123  # a close frame's payload is at most 125 bytes, 2 of them the code
 
@@ -143,39 +153,44 @@ class WebSocketContext:
         self.meta = Meta(meta)
         self.prefix = prefix
         self.message_prefix = message_prefix
-        self.headers = CaseInsensitiveDict(headers or {})
+        # Front doors hand over their case-insensitive headers: share them rather than copy.
+        self.headers = (
+            headers if isinstance(headers, CaseInsensitiveDict) else CaseInsensitiveDict(headers)
+        )
         self.path = path
-        self.query: dict[str, str] = dict(query or {})
+        self.query: dict[str, str] = dict(query) if query else {}
         self.event = event
         self.close_code: int | None = None
         self.close_reason = ""
         self.disconnected = False
         self._in = list(events)
-        self._texts = self._decode_texts()
         self._read = 0
-        self._out: list[WebSocketEvent] = [
-            WebSocketEvent(PONG, e.content) for e in self._in if e.type == PING
-        ]
+        self._texts: dict[int, str] = {}
+        self._out: list[WebSocketEvent] = []
+        self._reply_bytes = _RENDER_RESERVE
+        self._scan_incoming()
         self._accepted = False
         self._protocol: str | None = None
         self._accept_headers: dict[str, str] = {}
         self._rejection: tuple[int, dict[str, str], bytes] | None = None
         self._closed = False  # a CLOSE or DISCONNECT was queued by the handler
 
-    def _decode_texts(self) -> dict[int, str]:
-        # Validate every TEXT up front so bad UTF-8 is a 400 before the handler has acted.
-        texts = {}
-        for index, event in enumerate(self._in):
-            if event.type == TEXT:
+    def _scan_incoming(self) -> None:
+        # One pass before the handler runs: bad UTF-8 or a bad CLOSE is a 400 before the handler
+        # has acted, and every PING gets its PONG whether or not the handler reads that far.
+        texts = self._texts
+        for index, (type_, content) in enumerate(self._in):
+            if type_ == TEXT:
                 try:
-                    texts[index] = (event.content or b"").decode("utf-8")
+                    texts[index] = content.decode("utf-8") if content else ""
                 except UnicodeDecodeError as exc:
                     raise GripProtocolError(
                         f"event {index}: TEXT content is not valid UTF-8"
                     ) from exc
-            elif event.type == CLOSE:
-                parse_close(event.content)
-        return texts
+            elif type_ == PING:
+                self._queue(_event(PONG, content))
+            elif type_ == CLOSE:
+                parse_close(content)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -190,9 +205,12 @@ class WebSocketContext:
 
     @property
     def protocols(self) -> list[str]:
-        """Subprotocols the client offered (Sec-WebSocket-Protocol), in its order."""
+        """Subprotocols the client offered (Sec-WebSocket-Protocol), in its order.
+
+        Only tokens are listed (RFC 6455 §4.1): anything else cannot be echoed back in a header.
+        """
         offered = self.headers.get("Sec-WebSocket-Protocol", "")
-        return [p.strip() for p in offered.split(",") if p.strip()]
+        return [p for p in (p.strip() for p in offered.split(",")) if is_token(p)]
 
     def can_recv(self) -> bool:
         """True while a message, CLOSE or DISCONNECT is left to read."""
@@ -230,14 +248,21 @@ class WebSocketContext:
 
     def __iter__(self) -> Iterator[str | bytes]:
         """Yield messages until the batch ends, the client closes, or it disconnects."""
-        while self.can_recv():
-            try:
-                message = self.recv()
-            except WebSocketDisconnected:
+        events = self._in
+        while self._read < len(events):
+            index = self._read
+            self._read = index + 1
+            type_, content = events[index]
+            if type_ == TEXT:
+                yield self._texts[index]
+            elif type_ == BINARY:
+                yield content or b""
+            elif type_ == CLOSE:
+                self.close_code, self.close_reason = parse_close(content)
                 return
-            if message is None:
+            elif type_ == DISCONNECT:
+                self.disconnected = True
                 return
-            yield message
 
     # -- the handshake -----------------------------------------------------------------------
 
@@ -298,20 +323,20 @@ class WebSocketContext:
         """Send a text message to this client."""
         if not isinstance(text, str):
             raise TypeError(f"send() takes str; use send_binary() for {type(text).__name__}")
-        self._out.append(WebSocketEvent(TEXT, (self.message_prefix + text).encode("utf-8")))
+        self._queue(_event(TEXT, (self.message_prefix + text).encode("utf-8")))
 
     def send_binary(self, data: bytes) -> None:
         """Send a binary message to this client."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"send_binary() takes bytes, not {type(data).__name__}")
-        self._out.append(WebSocketEvent(BINARY, self.message_prefix.encode("utf-8") + bytes(data)))
+        self._queue(WebSocketEvent(BINARY, self.message_prefix.encode("utf-8") + bytes(data)))
 
     def send_control(self, message: Mapping[str, Any]) -> None:
         """Send a GRIP control message (`c:` + JSON) to the proxy."""
         if "type" not in message:
             raise ValueError("a control message needs a 'type'")
         body = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
-        self._out.append(WebSocketEvent(TEXT, ("c:" + body).encode("utf-8")))
+        self._queue(WebSocketEvent(TEXT, ("c:" + body).encode("utf-8")))
 
     def subscribe(self, channel: str | Channel, filters: Iterable[str] | None = None) -> None:
         """Subscribe this connection to a channel (GRIP_PREFIX is added)."""
@@ -364,13 +389,25 @@ class WebSocketContext:
             raise ValueError(
                 f"close reason is {len(raw_reason)} bytes; at most {_MAX_REASON_BYTES}"
             )
-        self._out.append(WebSocketEvent(CLOSE, struct.pack(">H", code) + raw_reason))
+        self._queue(WebSocketEvent(CLOSE, struct.pack(">H", code) + raw_reason))
         self._closed = True
 
     def disconnect(self) -> None:
         """Drop the connection without a close handshake."""
-        self._out.append(WebSocketEvent(DISCONNECT))
+        self._queue(WebSocketEvent(DISCONNECT))
         self._closed = True
+
+    def _queue(self, event: WebSocketEvent) -> None:
+        """Add an event to the reply, unless the reply would outgrow what the proxy accepts."""
+        size = self._reply_bytes + _encoded_size(event)
+        if size > MAX_REPLY_BYTES:
+            raise ValueError(
+                f"this {event.type} would make the reply {size} bytes; the GRIP proxy accepts at "
+                f"most {MAX_REPLY_BYTES}: publish large content to a channel the connection is "
+                "subscribed to instead"
+            )
+        self._reply_bytes = size
+        self._out.append(event)
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -418,3 +455,16 @@ class WebSocketContext:
         if self._rejection is not None:
             return self._rejection[2]
         return encode_events(self.outgoing_events())
+
+
+def _event(type_: str, content: bytes | None) -> WebSocketEvent:
+    # For events built here from checked parts: skips WebSocketEvent's validation.
+    return tuple.__new__(WebSocketEvent, (type_, content))
+
+
+def _encoded_size(event: WebSocketEvent) -> int:
+    """Bytes `event` takes in an encoded body (see encode_events)."""
+    if event.content is None:
+        return len(event.type) + 2
+    length = len(event.content)
+    return len(event.type) + len(f" {length:x}\r\n") + length + 2

@@ -1,0 +1,70 @@
+"""examples/chat through Pushpin on every front door, and on AWS's runtime client."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from faas_grip.dev.server import DevServer
+from tests.e2e.clients import HttpStream, long_poll, send
+from tests.e2e.conftest import EXAMPLES, require_pushpin
+
+pytestmark = pytest.mark.pushpin
+
+
+@pytest.fixture(
+    scope="module",
+    params=[("rest", "inprocess"), ("http", "inprocess"), ("url", "inprocess"), ("rest", "ric")],
+    ids=["rest", "http", "url", "rest-ric"],
+)
+def chat(request: pytest.FixtureRequest) -> Iterator[DevServer]:
+    require_pushpin()
+    api, runtime = request.param
+    with DevServer("app.handler", code_dir=EXAMPLES / "chat", api=api, runtime=runtime) as dev:
+        yield dev
+
+
+@contextlib.contextmanager
+def join(dev: DevServer, nick: str) -> Iterator[ClientConnection]:
+    with connect(f"{dev.ws_url}/chat") as ws:
+        ws.send(f"/nick {nick}")
+        assert ws.recv(timeout=10) == f"nickname set to [{nick}]"
+        yield ws
+
+
+def test_every_websocket_client_hears_each_line_with_its_nickname(chat: DevServer) -> None:
+    with join(chat, "alice") as alice, join(chat, "bob") as bob:
+        alice.send("hi bob")
+        assert [alice.recv(timeout=10), bob.recv(timeout=10)] == ["alice: hi bob"] * 2
+        bob.send("hi alice")
+        assert [alice.recv(timeout=10), bob.recv(timeout=10)] == ["bob: hi alice"] * 2
+
+
+def test_stream_client_hears_the_chat(chat: DevServer) -> None:
+    with HttpStream(chat.http_url, "/stream") as stream, join(chat, "carol") as carol:
+        stream.wait_for(b"[connected to the chat]\n")
+        time.sleep(0.2)
+        carol.send("anyone streaming?")
+        assert stream.wait_for(b"carol: anyone streaming?\n").endswith(
+            b"carol: anyone streaming?\n"
+        )
+
+
+def test_long_poll_client_hears_the_next_line(chat: DevServer) -> None:
+    with join(chat, "dave") as dave:
+        reply = long_poll(chat.http_url, "/poll")
+        time.sleep(1.3)  # Pushpin re-requests a fresh long-poll about a second in
+        dave.send("polling works")
+        answer = reply.result(timeout=20)
+    assert (answer.status, answer.body) == (200, b"dave: polling works\n")
+
+
+def test_chat_page_is_served(chat: DevServer) -> None:
+    page = send(chat.http_url, "GET", "/")
+    assert page.status == 200
+    assert (page.header("Content-Type") or "").startswith("text/html")
+    assert b"<html" in page.body.lower()
