@@ -6,7 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup system test lint typecheck unit demo dev bench stress clean
+.PHONY: help setup system test lint typecheck unit demo dev bench stress clean ministack aws-local \
+        sam build layer validate deploy
 
 help:
 	@echo "make demo    run examples/chat on the local Pushpin loop with real clients"
@@ -14,6 +15,11 @@ help:
 	@echo "make dev     keep the chat running for a browser"
 	@echo "make bench   benchmarks beside the anchors (writes docs/benchmarks.md)"
 	@echo "make stress  the long hardening runs"
+	@echo "make aws-local  the built layer on MiniStack (local AWS) behind Pushpin"
+	@echo "make layer   the layer zips without SAM: build/faas-grip-layer.zip (+ crypto layers)"
+	@echo "make build   sam build (layers and examples, no container)"
+	@echo "make validate  sam validate --lint, then the SAM-translated template through cfn-lint"
+	@echo "make deploy  sam deploy (--guided until samconfig.toml names a region)"
 
 system:
 	@scripts/install-system
@@ -26,17 +32,79 @@ $(STAMP): pyproject.toml requirements/dev.txt
 
 setup: system $(STAMP)
 
+# examples/chat under `faas-grip dev`, driven by real clients; prints a transcript, exits on its own.
+demo: setup
+	$(BIN)/python -m faas_grip.dev.demo
+
+# The chat kept running for a browser (Ctrl-C stops it); PORT=N to move it.
+PORT ?= 7999
+dev: setup
+	$(BIN)/faas-grip dev app.handler --code-dir examples/chat --port $(PORT)
+
+# MiniStack pins botocore exactly: it gets its own virtualenv. .tools/lambda-runtime stands in for
+# what AWS's runtime and the Powertools layer provide (see requirements/lambda-runtime.txt).
+MINISTACK := .tools/ministack
+$(MINISTACK)/.installed: requirements/ministack.txt requirements/lambda-runtime.txt
+	$(PYTHON) -m venv $(MINISTACK)
+	$(MINISTACK)/bin/pip install -q --upgrade pip
+	$(MINISTACK)/bin/pip install -q -r requirements/ministack.txt
+	rm -rf .tools/lambda-runtime
+	$(MINISTACK)/bin/pip install -q --no-deps --target .tools/lambda-runtime/python -r requirements/lambda-runtime.txt
+	touch $@
+
+ministack: $(MINISTACK)/.installed
+
+# The built layer and the examples on MiniStack's Lambda + API Gateway behind Pushpin (docs/aws-local.md).
+aws-local: setup ministack layer
+	$(BIN)/python tools/aws_local.py
+
+# SAM CLI pins clash with the dev tools: its own virtualenv (requirements/sam.txt).
+SAM_VENV := .tools/sam
+SAM      := $(SAM_VENV)/bin/sam
+export SAM_CLI_TELEMETRY := 0
+$(SAM_VENV)/.installed: requirements/sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q --upgrade pip
+	$(SAM_VENV)/bin/pip install -q -r requirements/sam.txt
+	touch $@
+
+sam: $(SAM_VENV)/.installed
+
+# layer/Makefile builds both ways; PYTHON is only the pip that fetches Lambda's wheels.
+layer: $(STAMP)
+	$(MAKE) -f layer/Makefile zips PYTHON=$(CURDIR)/$(BIN)/python
+
+build: sam $(STAMP)
+	PYTHON=$(CURDIR)/$(BIN)/python $(SAM) build
+
+validate: sam $(STAMP)
+	$(SAM) validate --lint
+	$(BIN)/python -m tools.lint_template template.yaml
+
+deploy: build
+	$(SAM) deploy $$(grep -qs '^region *=' samconfig.toml || echo --guided)
+
+# Benchmarks beside the anchors (their virtualenvs under .tools/anchors); rewrites
+# docs/benchmarks.md and docs/benchmarks.png. matplotlib is for the chart only: not a test dependency.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): requirements/bench.txt $(STAMP)
+	$(BIN)/pip install -q -r requirements/bench.txt
+	touch $@
+
+bench: setup layer $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks
+
 lint: $(STAMP)
-	$(BIN)/ruff check faas_grip tests examples benchmarks
+	$(BIN)/ruff check faas_grip tests examples benchmarks tools layer
 	$(BIN)/ruff format --check faas_grip
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict faas_grip
 
-unit: $(STAMP)
+unit: $(STAMP) sam
 	$(BIN)/pytest -q
 
-test: setup lint typecheck unit
+test: setup ministack sam layer lint typecheck unit
 
 clean:
 	rm -rf $(VENV) .tools build .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

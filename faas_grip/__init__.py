@@ -4,12 +4,17 @@
 load on first use.
 """
 
+from faas_grip.aws.decorators import grip_longpoll, grip_stream, grip_websocket
+from faas_grip.aws.doors import front_door
+from faas_grip.dispatch import handle_websocket, hold_longpoll, hold_stream
 from faas_grip.errors import (
     GripConfigError,
     GripError,
     GripProtocolError,
     GripSignatureError,
     NoMessageError,
+    PublishError,
+    PublishFailure,
     WebSocketDisconnected,
 )
 from faas_grip.protocol.events import WebSocketEvent, decode_events, encode_events
@@ -26,6 +31,8 @@ from faas_grip.protocol.instruct import Channel, GripInstruct, parse_grip_last
 from faas_grip.protocol.signature import VerifyKey, load_verify_key, validate_grip_sig
 from faas_grip.protocol.url import GripConfig, parse_grip_url
 from faas_grip.protocol.websocket import WebSocketContext
+from faas_grip.publishing import Publisher, lambda_deadline, publish, publish_many
+from faas_grip.request import Request
 from faas_grip.settings import get_settings, reset_settings
 
 __version__ = "2.0.0.dev0"
@@ -43,6 +50,10 @@ __all__ = [
     "HttpStreamFormat",
     "Item",
     "NoMessageError",
+    "PublishError",
+    "PublishFailure",
+    "Publisher",
+    "Request",
     "VerifyKey",
     "WebSocketContext",
     "WebSocketDisconnected",
@@ -50,10 +61,20 @@ __all__ = [
     "WebSocketMessageFormat",
     "decode_events",
     "encode_events",
+    "front_door",
     "get_settings",
+    "grip_longpoll",
+    "grip_stream",
+    "grip_websocket",
+    "handle_websocket",
+    "hold_longpoll",
+    "hold_stream",
+    "lambda_deadline",
     "load_verify_key",
     "parse_grip_last",
     "parse_grip_url",
+    "publish",
+    "publish_many",
     "reset_settings",
     "sse_comment",
     "sse_event",
