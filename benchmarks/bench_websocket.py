@@ -128,7 +128,7 @@ def legacy_handler() -> Callable[[Any, Any], Any]:
         for k, v in meta_set.items():
             headers["Set-Meta-" + k] = v
         body = encode_websocket_events(events)
-        # 1.0.1 returned b64encode(body) as bytes, which Lambda cannot serialise: decode it.
+        # As the 1.0.1 release on PyPI does (its repository once returned the bytes undecoded).
         return {
             "isBase64Encoded": True,
             "statusCode": 200,
