@@ -1,0 +1,1 @@
+"""Developer tools that are not part of the faas_grip package (see each module)."""
