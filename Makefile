@@ -94,6 +94,17 @@ $(BENCH_STAMP): requirements/bench.txt $(STAMP)
 bench: setup layer $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks
 
+# The long hardening runs (docs/reliability.md): a million coverage-guided fuzz inputs per target
+# (atheris, one process per core), then tests/hardening at full scale (FAAS_GRIP_STRESS=1).
+STRESS_STAMP := $(VENV)/.stress-installed
+$(STRESS_STAMP): requirements/stress.txt $(STAMP)
+	$(BIN)/pip install -q -r requirements/stress.txt
+	touch $@
+
+stress: setup $(STRESS_STAMP)
+	$(BIN)/python -m tests.hardening.fuzz --inputs 1000000
+	FAAS_GRIP_STRESS=1 $(BIN)/pytest -q -p no:cacheprovider tests/hardening
+
 lint: $(STAMP)
 	$(BIN)/ruff check faas_grip tests examples benchmarks tools layer
 	$(BIN)/ruff format --check faas_grip

@@ -93,7 +93,11 @@ class Meta(MutableMapping[str, str]):
     __slots__ = ("_changes", "_values")
 
     def __init__(self, values: Mapping[str, str] | None = None) -> None:
-        self._values: dict[str, str] = {k.lower(): v for k, v in (values or {}).items()}
+        # A name that is not a header token was never bound with Set-Meta-* (a forged request):
+        # leave it out, or deleting it would write it into a response header.
+        self._values: dict[str, str] = {
+            k.lower(): v for k, v in (values or {}).items() if is_token(k)
+        }
         self._changes: dict[str, str] = {}
 
     def __getitem__(self, name: str) -> str:

@@ -3,8 +3,9 @@ Lambdas reuse its keep-alive connections), per-attempt timeouts and bounded retr
 
 What is retried: connection errors (refused, reset, DNS), timeouts, and 5xx answers. A read
 timeout or a reset after the request was sent may mean the proxy did publish, so a retry can
-deliver an item twice: publishing is at-least-once. Give items an `id` and `prev_id` to make
-retries harmless: Pushpin drops an item whose prev-id no longer matches the channel's last id.
+deliver an item twice: publishing is at-least-once. Pushpin does not drop the duplicate even
+with `id`/`prev_id` (it holds an out-of-sequence item for message_wait, then delivers it):
+clients that need exactly-once skip ids they have seen (docs/reliability.md).
 4xx and 3xx answers are never retried (the request itself is wrong), nor are TLS errors.
 """
 
