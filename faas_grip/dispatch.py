@@ -27,9 +27,10 @@ from faas_grip.errors import (
     WebSocketDisconnected,
 )
 from faas_grip.protocol.events import CONTENT_TYPE, decode_events
+from faas_grip.protocol.headers import check_header_name, check_header_value
 from faas_grip.protocol.instruct import ChannelsArg, GripInstruct, to_channels
 from faas_grip.protocol.signature import VerifyKey, load_verify_key, validate_grip_sig
-from faas_grip.protocol.websocket import WebSocketContext
+from faas_grip.protocol.websocket import Meta, WebSocketContext
 from faas_grip.request import HeadersArg, Request
 from faas_grip.settings import get_settings
 
@@ -174,18 +175,16 @@ def websocket_context(request: Request, *, event: Any = None) -> WebSocketContex
         raise GripProtocolError(
             "Connection-Id header is missing from a WebSocket-over-HTTP request"
         )
-    meta = headers.with_prefix("Meta-")
-    ws = WebSocketContext(
+    return WebSocketContext(
         connection_id,
-        meta,
+        Meta.from_headers(headers),
         decode_events(request.body),
         prefix=get_settings().prefix,
+        headers=headers,  # already case-insensitive: shared, not copied
         path=request.path,
         query=request.query,
         event=event,
     )
-    ws.headers = headers  # already case-insensitive: share it rather than copy it
-    return ws
 
 
 def websocket_reply(ws: WebSocketContext) -> Reply:
@@ -304,7 +303,14 @@ class HoldOptions:
 def hold_reply(
     options: HoldOptions, channels: ChannelsArg, status: int, headers: HeaderList, body: str | bytes
 ) -> Reply:
-    """Add the hold instructions to a response; a refusal (status >= 400) is left as it is."""
+    """Add the hold instructions to a response; a refusal (status >= 400) is left as it is.
+
+    The handler's headers are checked (ValueError): a value with CR or LF, or a name that is
+    not a token, would add headers or split the response.
+    """
+    for name, value in headers:
+        check_header_name(name, "response header name")
+        check_header_value(value, f"response header {name}")
     if status >= 400:
         return Reply(status, headers, body)
     if not any(k.lower() == "content-type" for k, _ in headers):

@@ -35,16 +35,24 @@ class EventHeaders(CaseInsensitiveDict):
         return items
 
     def get(self, name: str, default: Any = None) -> Any:
-        raw = self._raw
-        if raw is not None:
-            value = raw.get(name)
-            if value.__class__ is str:
-                return value
-            value = raw.get(name.lower())
-            if value.__class__ is str:
-                return value
+        value = self.peek(name)
+        if value is not None:
+            return value
         found = self._items.get(name.lower())
         return default if found is None else found[1]
+
+    def peek(self, name: str) -> str | None:
+        """The value of `name` when the event spells it as given or lower-case, else None;
+        cheap: the index is not built for it."""
+        raw = self._raw
+        if raw is None:
+            found = self._items.get(name.lower())
+            return None if found is None else found[1]
+        value = raw.get(name)
+        if value.__class__ is str:
+            return value
+        value = raw.get(name.lower())
+        return value if value.__class__ is str else None
 
     def with_prefix(self, prefix: str) -> dict[str, str]:
         """Headers named `prefix…` (any case): the rest of the name, lower-cased → value."""

@@ -150,3 +150,40 @@ def test_hold_needs_a_channel() -> None:
 def test_hold_with_a_bad_channel_name_raises() -> None:
     with pytest.raises(ValueError, match="channel name"):
         hold_stream([], "a b")
+
+
+@pytest.mark.parametrize(
+    "spelling", ["Meta-Nick", "Meta-nick", "meta-nick", "META-NICK", "mEtA-nIcK"]
+)
+def test_meta_is_read_from_any_spelling_of_the_header(spelling: str) -> None:
+    seen: dict[str, Any] = {}
+
+    def handler(ws: WebSocketContext, context: Any) -> None:
+        seen["nick"] = ws.meta.get("nick")
+        seen["NICK"] = ws.meta["NICK"]
+        seen["all"] = dict(ws.meta)
+        seen["missing"] = ws.meta.get("room")
+
+    headers = [*WS_HEADERS[:2], (spelling, "bob"), ("Meta-Room-Id", "7")]
+    handle_websocket(handler, "POST", headers, b"")
+    assert seen == {
+        "nick": "bob",
+        "NICK": "bob",
+        "all": {"nick": "bob", "room-id": "7"},
+        "missing": None,
+    }
+
+
+def test_meta_read_lazily_still_reports_changes_and_ignores_forged_names() -> None:
+    def handler(ws: WebSocketContext, context: Any) -> None:
+        assert ws.meta.get("nick") == "bob"
+        assert ws.meta.get("a b") is None  # not a header token: never bound by Set-Meta-*
+        ws.meta["room"] = "lobby"
+        del ws.meta["nick"]
+        assert dict(ws.meta) == {"room": "lobby"}
+
+    headers = [*WS_HEADERS, ("Meta-a b", "forged")]
+    status, reply_headers, _ = handle_websocket(handler, "POST", headers, b"")
+    assert status == 200
+    assert ("Set-Meta-room", "lobby") in reply_headers and ("Set-Meta-nick", "") in reply_headers
+    assert not any("a b" in name for name, _ in reply_headers)

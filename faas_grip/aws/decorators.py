@@ -30,6 +30,7 @@ from faas_grip.dispatch import (
 )
 from faas_grip.errors import GripError, GripProtocolError
 from faas_grip.protocol.instruct import ChannelsArg, to_channels
+from faas_grip.publishing.publisher import invocation_deadline
 
 logger = logging.getLogger("faas_grip")
 
@@ -79,8 +80,9 @@ def grip_websocket(
             door = _open(event)
             if isinstance(door, dict):
                 return door
-            return door.reply(
-                run_websocket(
+            # Publishes in the handler stop before the invocation's time runs out.
+            with invocation_deadline(context):
+                reply = run_websocket(
                     handler,
                     door.request,
                     context,
@@ -88,7 +90,7 @@ def grip_websocket(
                     verify_key=verify_key,
                     verify_iss=verify_iss,
                 )
-            )
+            return door.reply(reply)
 
         return wrapper
 
@@ -170,7 +172,9 @@ def _hold_decorator(
                 chosen = request_channels(channels, event)
             except GripError as exc:
                 return door.reply(error_reply(exc, door.name))
-            status, headers, body = _result(handler(event, context), name)
+            with invocation_deadline(context):
+                result = handler(event, context)
+            status, headers, body = _result(result, name)
             try:
                 reply = hold_reply(options, chosen, status, headers, body)
             except GripError as exc:  # a configuration error met reading the settings

@@ -79,10 +79,12 @@ def decode_events(body: bytes | bytearray | memoryview) -> list[WebSocketEvent]:
     first = data.find(b"\r\n", 0, _MAX_LINE)
     if first < 0:
         return _decode_sequential(data)
+    line = data[:first]
     try:
-        if _parse_line(data[:first])[1] > _SPLIT_MAX_CONTENT:
-            return _decode_sequential(data)
+        known = _parse_line(line)
     except ValueError:
+        return _decode_sequential(data)
+    if known[1] > _SPLIT_MAX_CONTENT:
         return _decode_sequential(data)
     # Fast path: split at every CRLF. When no content holds a CRLF, the pieces alternate
     # `TYPE[ hexlen]` lines and contents, and a content piece of exactly the declared length is
@@ -95,16 +97,16 @@ def decode_events(body: bytes | bytearray | memoryview) -> list[WebSocketEvent]:
     events: list[WebSocketEvent] = []
     append = events.append
     new = tuple.__new__
-    lines: dict[bytes, tuple[str, int]] = {}  # bodies repeat a handful of distinct lines
+    lines = {line: known}  # bodies repeat a handful of distinct lines
     contents = iter(pieces)
     for line in contents:
-        known = lines.get(line)
-        if known is None:
+        parsed = lines.get(line)
+        if parsed is None:
             try:
-                known = lines[line] = _parse_line(line)
+                parsed = lines[line] = _parse_line(line)
             except ValueError:
                 return _decode_sequential(data)
-        type_, length = known
+        type_, length = parsed
         if length < 0:
             append(new(WebSocketEvent, (type_, None)))
             continue

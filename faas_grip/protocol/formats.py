@@ -117,10 +117,13 @@ class WebSocketMessageFormat(Format):
             raise ValueError("WebSocketMessageFormat needs content, or close=True")
         if (code is not None or reason is not None) and not close:
             raise ValueError("code and reason only apply with close=True")
-        if code is not None:
-            from faas_grip.protocol.websocket import check_close_code
+        if code is not None or reason is not None:
+            from faas_grip.protocol.websocket import check_close_code, check_close_reason
 
-            check_close_code(code)
+            if code is not None:
+                check_close_code(code)
+            if reason is not None:
+                check_close_reason(reason)
         self.content = content
         self.binary = binary
         self.close = close

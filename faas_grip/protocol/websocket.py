@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import Any
+from typing import Any, Protocol
 
 from faas_grip.errors import GripProtocolError, NoMessageError, WebSocketDisconnected
 from faas_grip.protocol.events import (
@@ -69,6 +69,27 @@ def check_close_code(code: int) -> int:
     return code
 
 
+def check_close_reason(reason: str) -> bytes:
+    """`reason` as UTF-8 if it fits in a close frame (at most 123 bytes), else raise."""
+    if not isinstance(reason, str):
+        raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
+    raw = reason.encode("utf-8")
+    if len(raw) > _MAX_REASON_BYTES:
+        raise ValueError(
+            f"close reason is {len(raw)} bytes in UTF-8; a close frame holds at most "
+            f"{_MAX_REASON_BYTES}"
+        )
+    return raw
+
+
+def check_message_prefix(prefix: str) -> str:
+    """Return `prefix` if it can be announced in `grip; message-prefix="..."`, else raise."""
+    check_header_value(prefix, "message prefix")
+    if '"' in prefix or "\\" in prefix:
+        raise ValueError(f'message prefix {prefix!r} cannot contain " or \\')
+    return prefix
+
+
 def parse_close(content: bytes | None) -> tuple[int | None, str]:
     """Split a CLOSE event's content into (code, reason); (None, "") when it has no code."""
     if not content:
@@ -83,6 +104,14 @@ def parse_close(content: bytes | None) -> tuple[int | None, str]:
     return code, reason
 
 
+class MetaHeaders(Protocol):
+    """Request headers Meta can be read from lazily (faas_grip.request.EventHeaders)."""
+
+    def peek(self, name: str) -> str | None: ...
+
+    def with_prefix(self, prefix: str) -> dict[str, str]: ...
+
+
 class Meta(MutableMapping[str, str]):
     """Connection meta with case-insensitive names; changes become `Set-Meta-*` headers.
 
@@ -90,18 +119,40 @@ class Meta(MutableMapping[str, str]):
     HTTP APIs lower-case them). Deleting a name sends an empty value, which unbinds it.
     """
 
-    __slots__ = ("_changes", "_values")
+    __slots__ = ("_changes", "_headers", "_read")
 
     def __init__(self, values: Mapping[str, str] | None = None) -> None:
-        # A name that is not a header token was never bound with Set-Meta-* (a forged request):
-        # leave it out, or deleting it would write it into a response header.
-        self._values: dict[str, str] = {
-            k.lower(): v for k, v in (values or {}).items() if is_token(k)
-        }
+        self._read: dict[str, str] | None = _meta_values(values or {})
+        self._headers: MetaHeaders | None = None
         self._changes: dict[str, str] = {}
 
+    @classmethod
+    def from_headers(cls, headers: MetaHeaders) -> Meta:
+        """Meta bound to a request's `Meta-*` headers, read on first use.
+
+        A request carries 20-30 headers: looking up one name does not scan them all.
+        """
+        meta = cls()
+        meta._read, meta._headers = None, headers
+        return meta
+
+    @property
+    def _values(self) -> dict[str, str]:
+        values = self._read
+        if values is None:
+            assert self._headers is not None
+            values = self._read = _meta_values(self._headers.with_prefix("Meta-"))
+        return values
+
     def __getitem__(self, name: str) -> str:
-        return self._values[name.lower()]
+        key = name.lower()
+        headers = self._headers
+        if self._read is None and headers is not None and is_token(key):
+            # The spellings proxies and front doors use: as set (lower-case), or Title-Case.
+            value = headers.peek("Meta-" + key) or headers.peek("Meta-" + key.title())
+            if value is not None:
+                return value
+        return self._values[key]
 
     def __setitem__(self, name: str, value: str) -> None:
         key = check_header_name(name, "meta name").lower()
@@ -129,6 +180,12 @@ class Meta(MutableMapping[str, str]):
         return dict(self._changes)
 
 
+def _meta_values(values: Mapping[str, str]) -> dict[str, str]:
+    # A name that is not a header token was never bound with Set-Meta-* (a forged request):
+    # leave it out, or deleting it would write it into a response header.
+    return {k.lower(): v for k, v in values.items() if is_token(k)}
+
+
 class WebSocketContext:
     """The events of one WebSocket-over-HTTP request, and the reply being built.
 
@@ -139,6 +196,17 @@ class WebSocketContext:
     >>> ws.encode()
     b'OPEN\\r\\nTEXT 27\\r\\nc:{"type":"subscribe","channel":"room"}\\r\\n'
     """
+
+    # Defaults held by the class, so each invocation's context is cheaper to build; every one
+    # is immutable and replaced (never mutated) on the instance when it changes.
+    close_code: int | None = None
+    close_reason = ""
+    disconnected = False
+    _read = 0
+    _accepted = False
+    _protocol: str | None = None
+    _rejection: tuple[int, dict[str, str], bytes] | None = None
+    _closed = False  # a CLOSE or DISCONNECT was queued by the handler
 
     def __init__(
         self,
@@ -154,8 +222,10 @@ class WebSocketContext:
         event: Any = None,
     ) -> None:
         self.connection_id = connection_id
-        self.meta = Meta(meta)
+        self.meta = meta if isinstance(meta, Meta) else Meta(meta)
         self.prefix = prefix
+        if message_prefix != "m:":
+            check_message_prefix(message_prefix)
         self.message_prefix = message_prefix
         # Front doors hand over their case-insensitive headers: share them rather than copy.
         self.headers = (
@@ -164,20 +234,12 @@ class WebSocketContext:
         self.path = path
         self.query: dict[str, str] = dict(query) if query else {}
         self.event = event
-        self.close_code: int | None = None
-        self.close_reason = ""
-        self.disconnected = False
         self._in = list(events)
-        self._read = 0
         self._texts: dict[int, str] = {}
         self._out: list[WebSocketEvent] = []
         self._reply_bytes = _RENDER_RESERVE
-        self._scan_incoming()
-        self._accepted = False
-        self._protocol: str | None = None
         self._accept_headers: dict[str, str] = {}
-        self._rejection: tuple[int, dict[str, str], bytes] | None = None
-        self._closed = False  # a CLOSE or DISCONNECT was queued by the handler
+        self._scan_incoming()
 
     def _scan_incoming(self) -> None:
         # One pass before the handler runs: bad UTF-8 or a bad CLOSE is a 400 before the handler
@@ -360,11 +422,16 @@ class WebSocketContext:
         """Stop sending this connection's events to the backend (the proxy keeps it open)."""
         self.send_control({"type": "detach"})
 
-    def keep_alive(self, content: str | bytes | None, timeout: int = 55) -> None:
-        """Have the proxy send `content` to the client after `timeout` idle seconds.
+    def keep_alive(
+        self, content: str | bytes | None, timeout: int = 55, mode: str = "idle"
+    ) -> None:
+        """Have the proxy send `content` to the client after `timeout` idle seconds, or every
+        `timeout` seconds with `mode="interval"`.
 
         `None` turns a previous keep-alive off.
         """
+        if mode not in ("idle", "interval"):
+            raise ValueError(f"keep-alive mode must be 'idle' or 'interval', not {mode!r}")
         message: dict[str, Any] = {"type": "keep-alive"}
         if content is not None:
             if isinstance(content, str):
@@ -376,6 +443,8 @@ class WebSocketContext:
             if not isinstance(timeout, int) or timeout < 1:
                 raise ValueError(f"keep-alive timeout must be a positive integer, not {timeout!r}")
             message["timeout"] = timeout
+            if mode != "idle":  # idle is the proxy's default: the wire stays as it always was
+                message["mode"] = mode
         self.send_control(message)
 
     def set_meta(self, name: str, value: str) -> None:
@@ -388,11 +457,7 @@ class WebSocketContext:
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection with a code and an optional reason (at most 123 UTF-8 bytes)."""
         check_close_code(code)
-        raw_reason = reason.encode("utf-8")
-        if len(raw_reason) > _MAX_REASON_BYTES:
-            raise ValueError(
-                f"close reason is {len(raw_reason)} bytes; at most {_MAX_REASON_BYTES}"
-            )
+        raw_reason = check_close_reason(reason)
         self._queue(WebSocketEvent(CLOSE, struct.pack(">H", code) + raw_reason))
         self._closed = True
 
@@ -450,8 +515,8 @@ class WebSocketContext:
             if self._protocol is not None:
                 headers["Sec-WebSocket-Protocol"] = self._protocol
             headers.update(self._accept_headers)
-        for name, value in self.meta.changes.items():
-            headers[f"Set-Meta-{name}"] = value
+        for name, value in self.meta._changes.items():
+            headers["Set-Meta-" + name] = value
         return headers
 
     def encode(self) -> bytes:
@@ -471,4 +536,5 @@ def _encoded_size(event: WebSocketEvent) -> int:
     if event.content is None:
         return len(event.type) + 2
     length = len(event.content)
-    return len(event.type) + len(f" {length:x}\r\n") + length + 2
+    hex_digits = (length.bit_length() + 3) // 4 or 1
+    return len(event.type) + hex_digits + length + 5  # " ", hex digits, CRLF, content, CRLF

@@ -62,6 +62,14 @@ def lambda_deadline(context: _LambdaContext) -> Iterator[None]:
         _invocation_deadline.reset(token)
 
 
+def invocation_deadline(context: object) -> contextlib.AbstractContextManager[None]:
+    """`lambda_deadline(context)` for a Lambda context; nothing for anything else (None, a
+    test's stand-in). The decorators run every handler inside it."""
+    if callable(getattr(context, "get_remaining_time_in_millis", None)):
+        return lambda_deadline(context)  # type: ignore[arg-type]
+    return contextlib.nullcontext()
+
+
 class Publisher:
     """Publishes to one or several GRIP proxies.
 

@@ -252,6 +252,25 @@ def test_error_response_is_sent_without_holding() -> None:
     assert (reply.status, reply.hold, reply.text) == (404, None, "no such feed\n")
 
 
+@pytest.mark.parametrize(
+    ("headers", "problem"),
+    [
+        ({"X-Note": "a\r\nGrip-Channel: other"}, "response header X-Note"),
+        ({"X-Note": "caf\u00e9"}, "response header X-Note"),
+        ({"X Note": "a"}, "response header name"),
+        ({"X-Note:": "a"}, "response header name"),
+    ],
+)
+def test_stream_or_longpoll_response_headers_that_would_split_it_raise(
+    headers: dict[str, str], problem: str
+) -> None:
+    for decorator in (grip_stream("news"), grip_longpoll("news")):
+        with pytest.raises(ValueError, match=problem):
+            stream_reply(decorator, {"statusCode": 200, "headers": headers, "body": ""})
+        with pytest.raises(ValueError, match=problem):  # a refusal too
+            stream_reply(decorator, {"statusCode": 403, "headers": headers, "body": ""})
+
+
 def test_stream_handler_returning_something_else_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="returns str, bytes, a proxy response dict or None"):
         stream_reply(grip_stream("news"), 42)

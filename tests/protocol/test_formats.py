@@ -114,6 +114,15 @@ def test_ws_close_refuses_invalid_code() -> None:
         WebSocketMessageFormat(close=True, code=1005)
 
 
+def test_ws_close_reason_fits_a_close_frame() -> None:
+    fmt = WebSocketMessageFormat(close=True, code=1001, reason="x" * 123)
+    assert fmt.export()["reason"] == "x" * 123
+    with pytest.raises(ValueError, match="124 bytes"):  # 2 bytes each in UTF-8
+        WebSocketMessageFormat(close=True, code=1001, reason="é" * 62)
+    with pytest.raises(TypeError, match="must be a str"):
+        WebSocketMessageFormat(close=True, reason=b"bye")  # type: ignore[arg-type]
+
+
 def test_ws_code_without_close_is_refused() -> None:
     with pytest.raises(ValueError, match="only apply with close=True"):
         WebSocketMessageFormat("x", code=1000)

@@ -274,6 +274,12 @@ def test_empty_message_prefix_is_declared() -> None:
     assert ws.to_headers()["Sec-WebSocket-Extensions"] == 'grip; message-prefix=""'
 
 
+@pytest.mark.parametrize("prefix", ['m"', "a\\b", "m\r\n", "é:"])
+def test_message_prefix_that_cannot_be_declared_is_refused(prefix: str) -> None:
+    with pytest.raises(ValueError, match="message prefix"):
+        opening(message_prefix=prefix)
+
+
 def test_send_control_sends_c_prefixed_compact_json() -> None:
     ws = context()
     ws.send_control({"type": "session", "id": "s1"})
@@ -334,6 +340,19 @@ def test_keep_alive_none_turns_it_off() -> None:
     ws = context()
     ws.keep_alive(None)
     assert controls(ws) == [{"type": "keep-alive"}]
+
+
+def test_keep_alive_interval_mode_is_sent() -> None:
+    ws = context()
+    ws.keep_alive("ping", timeout=25, mode="interval")
+    assert controls(ws) == [
+        {"type": "keep-alive", "content": "ping", "timeout": 25, "mode": "interval"}
+    ]
+
+
+def test_keep_alive_refuses_an_unknown_mode() -> None:
+    with pytest.raises(ValueError, match="'idle' or 'interval'"):
+        context().keep_alive("x", mode="often")
 
 
 @pytest.mark.parametrize("timeout", [0, -5, 1.5])

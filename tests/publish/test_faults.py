@@ -205,3 +205,32 @@ def test_5xx_then_success_through_pushpin_reaches_the_client_once(
         with pytest.raises(TimeoutError):
             ws.recv(timeout=0.5)
     assert proxy.seen == ["status 503", "forward"]
+
+
+def test_decorated_handlers_publish_within_the_invocation_time(proxy: FaultProxy) -> None:
+    from faas_grip import grip_stream, grip_websocket
+    from faas_grip.testing import http_event, websocket_event
+
+    outcomes: list[str] = []
+
+    def publish_once() -> None:
+        with Publisher(proxy.url, **FAST) as publisher:
+            try:
+                publisher.publish("ch", MESSAGE)
+                outcomes.append("sent")
+            except PublishError as exc:
+                outcomes.append(type(exc.failures[0].exception).__name__)
+
+    @grip_websocket
+    def ws_handler(ws: object, context: object) -> None:
+        publish_once()
+
+    @grip_stream("ch")
+    def stream_handler(event: object, context: object) -> None:
+        publish_once()
+
+    for context in (_Context(100), None):  # 100 ms left: less than the reserve, nothing sent
+        ws_handler(websocket_event(text="x"), context)
+        stream_handler(http_event("rest"), context)
+    assert outcomes == ["TimeoutError", "TimeoutError", "sent", "sent"]
+    assert len(proxy.seen) == 2

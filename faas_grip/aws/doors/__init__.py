@@ -15,9 +15,10 @@ from faas_grip.aws.doors.http import FunctionUrl, HttpApi
 from faas_grip.aws.doors.rest import RestApi
 from faas_grip.errors import GripProtocolError
 
-# Most specific first: a function URL event is also a valid HTTP API event, and REST's test
-# (an httpMethod) would match ALB events too.
-DOORS: tuple[type[FrontDoor], ...] = (Alb, FunctionUrl, HttpApi, RestApi)
+# REST first (the usual WebSocket front door: one test decides); a function URL event is also a
+# valid HTTP API event, so FunctionUrl comes before HttpApi. Each `infer` excludes the others'
+# shapes (REST's refuses ALB events, which also carry an httpMethod).
+DOORS: tuple[type[FrontDoor], ...] = (RestApi, FunctionUrl, HttpApi, Alb)
 
 
 def raw_event(event: Any) -> Any:

@@ -10,7 +10,8 @@
 /recover/add ?id=N[&skip=1]: stores item N and publishes it, unless skip=1 (making a gap)
 
 WebSocket commands: "close" (server closes 4002), "meta NAME" then "whoami" (connection meta),
-"keep-alive" (the proxy sends "ka" to the idle client every second), "subscribe C".
+"keep-alive" (the proxy sends "ka" to the idle client every second), "keep-alive interval"
+(the proxy sends "tick" every second, idle or not), "subscribe C".
 """
 
 from faas_grip import (
@@ -58,6 +59,9 @@ def socket(ws, context):
             ws.send("meta set")
         elif message == "whoami":
             ws.send(ws.meta.get("nick", "nobody"))
+        elif message == "keep-alive interval":
+            ws.keep_alive("tick", timeout=1, mode="interval")
+            ws.send("keep-alive on")
         elif message == "keep-alive":
             ws.keep_alive("ka", timeout=1)
             ws.send("keep-alive on")
