@@ -12,10 +12,10 @@ from tests.support.publish_server import PublishServer
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def section_code(name: str) -> list[str]:
-    """The python blocks between `<!-- section: name -->` and the next section marker."""
+def section_code(heading: str) -> list[str]:
+    """The python blocks of the README section under `## heading`."""
     text = README.read_text(encoding="utf-8")
-    section = text.split(f"<!-- section: {name} -->", 1)[1].split("<!-- section:", 1)[0]
+    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```python\n(.*?)```", section, re.S)
 
 
@@ -26,7 +26,7 @@ def run(code: str) -> dict[str, Any]:
 
 
 def test_chat_snippet_sets_nick_and_publishes(published: PublishServer) -> None:
-    (code,) = section_code("websocket")
+    (code,) = section_code("WebSockets: the chat")
     handler = run(code)["handler"]
     assert read_response(handler(websocket_event(open=True), None)).subscriptions == ["room"]
     assert read_response(handler(websocket_event(text="/nick bob"), None)).meta == {"nick": "bob"}
@@ -35,7 +35,7 @@ def test_chat_snippet_sets_nick_and_publishes(published: PublishServer) -> None:
 
 
 def test_stream_and_longpoll_snippets_hold_and_publish(published: PublishServer) -> None:
-    stream_code, poll_code = section_code("http")
+    stream_code, poll_code = section_code("HTTP streaming and long-polling")
     stream = run(stream_code)["handler"]
     assert read_response(stream(http_event("http"), None)).hold == "stream"
     poll = run(poll_code)["handler"]

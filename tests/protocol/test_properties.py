@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from faas_grip import GripProtocolError, WebSocketEvent, decode_events, encode_events
-from faas_grip.protocol.events import EVENT_TYPES, _decode_sequential
+from faas_grip.protocol.events import (
+    EVENT_TYPES,
+    _decode_sequential,
+    _decode_split,
+    _decode_walk,
+)
 
 # Contents rich in the bytes the format cares about, so CRLFs and event-like text inside
 # messages are common rather than a one-in-a-million draw.
@@ -63,17 +71,20 @@ def test_damaged_bodies_decode_or_raise_grip_protocol_error(body: bytes) -> None
         pass
 
 
+@pytest.mark.parametrize("reader", [decode_events, _decode_split, _decode_walk])
 @settings(max_examples=300)
-@given(damaged_bodies() | st.binary(max_size=100) | event_lists.map(encode_events))
-def test_fast_decoder_agrees_with_the_sequential_reading(body: bytes) -> None:
-    # decode_events takes a split-at-CRLF shortcut; the sequential reading is the format's
-    # definition. They must agree on every body, valid or not.
+@given(body=damaged_bodies() | st.binary(max_size=100) | event_lists.map(encode_events))
+def test_fast_readers_agree_with_the_sequential_reading(
+    reader: Callable[[bytes], list[WebSocketEvent]], body: bytes
+) -> None:
+    # decode_events splits at CRLFs or walks line to line, by the body's shape; the sequential
+    # reading is the format's definition. Each must agree with it on every body, valid or not.
     try:
         expected: list[WebSocketEvent] | str = _decode_sequential(body)
     except GripProtocolError as exc:
         expected = str(exc)
     try:
-        actual: list[WebSocketEvent] | str = decode_events(body)
+        actual: list[WebSocketEvent] | str = reader(body)
     except GripProtocolError as exc:
         actual = str(exc)
     assert actual == expected
