@@ -15,8 +15,15 @@ from faas_grip.settings import reset_settings
 @pytest.fixture(autouse=True)
 def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test starts with no GRIP configuration from the environment and no cached settings."""
-    for name in ("GRIP_URL", "GRIP_PROXIES", "GRIP_PREFIX", "GRIP_VERIFY_KEY",
-                 "GRIP_URL_SECRET", "GRIP_URL_PARAMETER", "GRIP_URL_MAX_AGE"):
+    for name in (
+        "GRIP_URL",
+        "GRIP_PROXIES",
+        "GRIP_PREFIX",
+        "GRIP_VERIFY_KEY",
+        "GRIP_URL_SECRET",
+        "GRIP_URL_PARAMETER",
+        "GRIP_URL_MAX_AGE",
+    ):
         monkeypatch.delenv(name, raising=False)
     reset_settings()
     yield

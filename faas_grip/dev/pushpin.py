@@ -6,6 +6,7 @@ side by side and leave nothing behind.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import http.client
 import os
@@ -31,11 +32,19 @@ class PushpinError(RuntimeError):
     """Pushpin is missing, or did not start."""
 
 
+_given: collections.deque[int] = collections.deque(maxlen=256)
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now, and that this process was
+    not given recently (the kernel may hand the same free port out twice in a row)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _given:
+            _given.append(port)
+            return port
 
 
 def _config(
@@ -74,13 +83,23 @@ sig_key={sig_key}
 updates_check=off
 
 [handler]
-push_in_spec=tcp://127.0.0.1:{ports["push_in"]}
-push_in_sub_specs=tcp://127.0.0.1:{ports["push_sub"]}
+# ZeroMQ endpoints on Unix sockets in the run folder: only the HTTP publish API needs a port
+push_in_spec=ipc://{{rundir}}/{{ipc_prefix}}push-in
+push_in_sub_specs=ipc://{{rundir}}/{{ipc_prefix}}push-in-sub
 push_in_http_addr=127.0.0.1
 push_in_http_port={ports["publish"]}
-command_spec=tcp://127.0.0.1:{ports["command"]}
+command_spec=ipc://{{rundir}}/{{ipc_prefix}}command
 message_wait={message_wait_ms}
 """
+
+
+_INTERNAL_PORTS = ("publish",)
+_START_TRIES = 3
+_PUBLISH_GRACE = 5.0  # seconds
+
+
+class _PortSilent(PushpinError):
+    """Pushpin runs but does not answer on one of its ports."""
 
 
 class Pushpin:
@@ -104,8 +123,9 @@ class Pushpin:
             if not value or any(c in value for c in "\r\n,\t "):
                 raise ValueError(f"{what} must be a non-empty single word, got {value!r}")
         self.routes = list(routes)
+        self._own_port = port is None
         self.port = port or free_port()
-        self.ports = {name: free_port() for name in ("push_in", "push_sub", "publish", "command")}
+        self.ports = {name: free_port() for name in _INTERNAL_PORTS}
         self.sig_iss = sig_iss
         self.sig_key = sig_key
         self.message_wait_ms = message_wait_ms
@@ -151,6 +171,24 @@ class Pushpin:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self, timeout: float = 15.0) -> Pushpin:
+        """Start Pushpin and wait until it serves clients and publishes.
+
+        A port picked free can be taken by another socket before Pushpin binds it (its
+        services then start without answering there): the start is tried again, up to twice,
+        on fresh ports. Ports given to the constructor are kept.
+        """
+        for attempt in range(_START_TRIES):
+            try:
+                return self._start(timeout)
+            except _PortSilent:
+                if attempt == _START_TRIES - 1:
+                    raise
+                self.ports = {name: free_port() for name in _INTERNAL_PORTS}
+                if self._own_port:
+                    self.port = free_port()
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout: float) -> Pushpin:
         binary = shutil.which("pushpin")
         if binary is None:
             raise PushpinError(f"pushpin is not installed: {INSTALL_HINT}")
@@ -196,10 +234,13 @@ class Pushpin:
             name, port = pending[0]
             if _http_answers(port):
                 pending.pop(0)
+                # Pushpin's services start together: once clients are served, a publish port
+                # still silent after a few seconds is one another socket took.
+                deadline = min(deadline, time.monotonic() + _PUBLISH_GRACE)
                 continue
             if time.monotonic() > deadline:
-                raise PushpinError(
-                    f"pushpin's {name} port {port} did not answer in {timeout}s: {self.tail_log()}"
+                raise _PortSilent(
+                    f"pushpin's {name} port {port} did not answer in time: {self.tail_log()}"
                 )
             time.sleep(0.05)
 
