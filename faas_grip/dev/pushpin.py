@@ -177,6 +177,8 @@ class Pushpin:
         services then start without answering there): the start is tried again, up to twice,
         on fresh ports. Ports given to the constructor are kept.
         """
+        if self.running:  # a second process would orphan the first
+            raise PushpinError("this Pushpin is already running; stop() it first")
         for attempt in range(_START_TRIES):
             try:
                 return self._start(timeout)

@@ -8,7 +8,7 @@ import socket
 import pytest
 import requests
 
-from faas_grip.dev.pushpin import Pushpin, free_port
+from faas_grip.dev.pushpin import Pushpin, PushpinError, free_port
 
 
 def test_free_port_does_not_hand_out_the_same_port_twice() -> None:
@@ -32,6 +32,8 @@ def test_start_moves_to_fresh_ports_when_a_picked_one_was_taken() -> None:
             assert pushpin.ports["publish"] != taken
             answer = requests.post(f"{pushpin.control_uri}/publish/", json={"items": []}, timeout=5)
             assert answer.status_code == 200
+            with pytest.raises(PushpinError, match="already running"):
+                pushpin.start()  # as `with pushpin.start():` would: never a second process
         finally:
             pushpin.stop()
     assert not pushpin.running
