@@ -132,8 +132,8 @@ class Meta(MutableMapping[str, str]):
 
         A request carries 20-30 headers: looking up one name does not scan them all.
         """
-        meta = cls()
-        meta._read, meta._headers = None, headers
+        meta = cls.__new__(cls)
+        meta._read, meta._headers, meta._changes = None, headers, {}
         return meta
 
     @property

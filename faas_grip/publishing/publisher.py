@@ -67,7 +67,10 @@ def invocation_deadline(context: object) -> contextlib.AbstractContextManager[No
     test's stand-in). The decorators run every handler inside it."""
     if callable(getattr(context, "get_remaining_time_in_millis", None)):
         return lambda_deadline(context)  # type: ignore[arg-type]
-    return contextlib.nullcontext()
+    return _NO_DEADLINE
+
+
+_NO_DEADLINE = contextlib.nullcontext()  # reusable: it holds no state
 
 
 class Publisher:
