@@ -179,16 +179,14 @@ class Pushpin:
         """
         if self.running:  # a second process would orphan the first
             raise PushpinError("this Pushpin is already running; stop() it first")
-        for attempt in range(_START_TRIES):
+        for _ in range(_START_TRIES - 1):
             try:
                 return self._start(timeout)
             except _PortSilent:
-                if attempt == _START_TRIES - 1:
-                    raise
                 self.ports = {name: free_port() for name in _INTERNAL_PORTS}
                 if self._own_port:
                     self.port = free_port()
-        raise AssertionError("unreachable")
+        return self._start(timeout)  # the last try: its error is the caller's
 
     def _start(self, timeout: float) -> Pushpin:
         binary = shutil.which("pushpin")
