@@ -27,20 +27,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from faas_grip.settings import ENVIRONMENT
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "benchmarks"
 ANCHORS_DIR = ROOT / ".tools" / "anchors"
 BUILT_LAYER = ROOT / "build" / "layers" / "faas-grip"  # make layer's folder (python/ inside)
 LAYER_ZIP = ROOT / "build" / "faas-grip-layer.zip"  # and its archive
-# Inherited settings that would send a side's publishes elsewhere.
-GRIP_VARIABLES = (
-    "GRIP_URL",
-    "GRIP_PROXIES",
-    "GRIP_PREFIX",
-    "GRIP_VERIFY_KEY",
-    "GRIP_URL_SECRET",
-    "GRIP_URL_PARAMETER",
-)
 
 
 @dataclass(frozen=True)
@@ -115,7 +108,7 @@ def ensure_layer_python(python: str = sys.executable, base: Path = ANCHORS_DIR) 
 
 def side_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment every side's processes run with: no inherited GRIP settings."""
-    env = {k: v for k, v in os.environ.items() if k not in GRIP_VARIABLES}
+    env = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT}
     env.update(extra or {})
     return env
 

@@ -32,6 +32,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("faas_grip")
 
+# Every environment variable the settings are read from.
+ENVIRONMENT = (
+    "GRIP_URL",
+    "GRIP_PROXIES",
+    "GRIP_PREFIX",
+    "GRIP_VERIFY_KEY",
+    "GRIP_URL_SECRET",
+    "GRIP_URL_PARAMETER",
+    "GRIP_URL_MAX_AGE",
+)
+
 
 class Settings:
     """The process-wide configuration faas-grip runs with."""

@@ -9,21 +9,13 @@ from typing import Any
 import pytest
 
 from faas_grip.dev.pushpin import Pushpin
-from faas_grip.settings import reset_settings
+from faas_grip.settings import ENVIRONMENT, reset_settings
 
 
 @pytest.fixture(autouse=True)
 def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test starts with no GRIP configuration from the environment and no cached settings."""
-    for name in (
-        "GRIP_URL",
-        "GRIP_PROXIES",
-        "GRIP_PREFIX",
-        "GRIP_VERIFY_KEY",
-        "GRIP_URL_SECRET",
-        "GRIP_URL_PARAMETER",
-        "GRIP_URL_MAX_AGE",
-    ):
+    for name in ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
     reset_settings()
     yield
