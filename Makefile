@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup system test lint typecheck unit demo dev bench stress clean ministack aws-local \
+.PHONY: help setup system test lint typecheck unit demo dev bench stress clean ministack aws-local demo-aws \
         sam build layer validate deploy
 
 help:
@@ -16,6 +16,7 @@ help:
 	@echo "make bench   benchmarks beside the anchors (writes docs/benchmarks.md)"
 	@echo "make stress  the long hardening runs"
 	@echo "make aws-local  the built layer on MiniStack (local AWS) behind Pushpin"
+	@echo "make demo-aws   the chat as an API Gateway WebSocket API on MiniStack, with real clients"
 	@echo "make layer   the layer zips without SAM: build/faas-grip-layer.zip (+ crypto layers)"
 	@echo "make build   sam build (layers and examples, no container)"
 	@echo "make validate  sam validate --lint, then the SAM-translated template through cfn-lint"
@@ -56,7 +57,11 @@ ministack: $(MINISTACK)/.installed
 
 # The built layer and the examples on MiniStack's Lambda + API Gateway behind Pushpin (docs/aws-local.md).
 aws-local: setup ministack layer
-	$(BIN)/python tools/aws_local.py
+	$(BIN)/python -m tools.aws_local
+
+# examples/chat as an API Gateway WebSocket API on MiniStack, driven by real clients (no proxy).
+demo-aws: setup ministack layer
+	$(BIN)/python -m tools.aws_local_websocket
 
 # SAM CLI pins clash with the dev tools: its own virtualenv (requirements/sam.txt).
 SAM_VENV := .tools/sam
@@ -95,7 +100,8 @@ bench: setup layer $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks
 
 # The long hardening runs (docs/reliability.md): a million coverage-guided fuzz inputs per target
-# (atheris, one process per core), then tests/hardening at full scale (FAAS_GRIP_STRESS=1).
+# (atheris, one process per core), then tests/hardening and the reliable-delivery chaos test at
+# full scale (FAAS_GRIP_STRESS=1).
 STRESS_STAMP := $(VENV)/.stress-installed
 $(STRESS_STAMP): requirements/stress.txt $(STAMP)
 	$(BIN)/pip install -q -r requirements/stress.txt
@@ -104,6 +110,7 @@ $(STRESS_STAMP): requirements/stress.txt $(STAMP)
 stress: setup $(STRESS_STAMP)
 	$(BIN)/python -m tests.hardening.fuzz --inputs 1000000
 	FAAS_GRIP_STRESS=1 $(BIN)/pytest -q -p no:cacheprovider tests/hardening
+	FAAS_GRIP_STRESS=1 $(BIN)/pytest -q -s -p no:cacheprovider tests/e2e/test_chaos.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check faas_grip tests examples benchmarks tools layer
@@ -112,8 +119,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict faas_grip
 
+# The suite on every core (pytest-xdist): a test file runs whole on one worker, the layer and
+# MiniStack folders each on one (tests/conftest.py), so module and session fixtures start once.
+# WORKERS=0 runs it in one process.
+WORKERS ?= auto
 unit: $(STAMP) sam
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(WORKERS)
 
 test: setup ministack sam layer lint typecheck unit
 

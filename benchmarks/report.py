@@ -411,6 +411,42 @@ def render(results: dict[str, Any]) -> str:
             "",
             f"Reproduce: `{COMMAND}`, or `{MODULE_COMMAND} --only publish`.",
         ]
+    if "history" in results:
+        from benchmarks import history
+
+        out += [
+            "",
+            "## Channel history: publish_event beside publish",
+            "",
+            "What keeping events for reconnecting clients costs a publisher (benchmarks/history.py; "
+            "docs/reliable-delivery.md): the same item published alone, and by `publish_event` "
+            "after an append to each store, to a local Pushpin from the driver's process, median "
+            f"of {sections['history_rounds']} samples. MiniStack is a local HTTP emulator: real "
+            "DynamoDB adds its network round trips (a transaction takes milliseconds).",
+            "",
+            history.render(results["history"]),
+            "",
+            f"Reproduce: `{COMMAND}`, or `{MODULE_COMMAND} --only history`.",
+        ]
+    if "platforms" in results:
+        from benchmarks import platforms
+
+        out += [
+            "",
+            "## Platform adapters beside bare handlers",
+            "",
+            "What faas-grip adds per request on each platform (benchmarks/platforms.py; "
+            "docs/platforms.md): each framework called in-process as its server calls it, a bare "
+            "handler of that framework beside the same handler under faas-grip's adapter.",
+            "",
+            platforms.render(results["platforms"]),
+            "",
+            f"Reproduce: `{COMMAND}`, or `{MODULE_COMMAND} --only platforms`.",
+        ]
+    if "websocket_api" in results:
+        from benchmarks import websocket_api
+
+        out += ["", websocket_api.section(results["websocket_api"], COMMAND, MODULE_COMMAND)]
     if "e2e" in results:
         out += [
             "",

@@ -22,7 +22,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks import codec, cold_start, e2e, layer_size, publishing, report, warm
+from benchmarks import (
+    codec,
+    cold_start,
+    e2e,
+    history,
+    layer_size,
+    platforms,
+    publishing,
+    report,
+    warm,
+    websocket_api,
+)
 from benchmarks.anchors import (
     ANCHORS,
     ROOT,
@@ -33,7 +44,17 @@ from benchmarks.anchors import (
 )
 from faas_grip.dev.pushpin import Pushpin
 
-SECTIONS = ("layer", "cold", "warm", "codec", "publish", "e2e")
+SECTIONS = (
+    "layer",
+    "cold",
+    "warm",
+    "codec",
+    "publish",
+    "history",
+    "platforms",
+    "e2e",
+    "websocket-api",
+)
 DOC = ROOT / "docs" / "benchmarks.md"
 CHART = ROOT / "docs" / "benchmarks.png"
 RESULTS = ROOT / "build" / "bench" / "results.json"
@@ -55,6 +76,13 @@ class Sizes:
     two_n: int = 200
     e2e_counts: tuple[int, ...] = (100, 1000)
     e2e_rounds: int = 50
+    history_n: int = 100
+    history_rounds: int = 5
+    history_read: int = 1000
+    platforms_n: int = 2000
+    platforms_rounds: int = 7
+    websocket_api_counts: tuple[int, ...] = (100, 1000)
+    websocket_api_rounds: int = 3
 
 
 FULL = Sizes()
@@ -72,6 +100,13 @@ QUICK = Sizes(
     two_n=5,
     e2e_counts=(5,),
     e2e_rounds=3,
+    history_n=3,
+    history_rounds=1,
+    history_read=20,
+    platforms_n=20,
+    platforms_rounds=1,
+    websocket_api_counts=(5,),
+    websocket_api_rounds=1,
 )
 
 
@@ -164,7 +199,7 @@ def run(sections: set[str], sizes: Sizes) -> dict[str, Any]:
             results["sides"]["faas-grip"]["where"] += (
                 "; cold start and import: .tools/anchors/faas-grip-layer (the built layer only)"
             )
-        if sections & {"cold", "publish"}:
+        if sections & {"cold", "publish", "history"}:
             key = secrets.token_hex(16)  # 32 bytes: no short-HMAC-key warnings
             first = stack.enter_context(Pushpin([NOWHERE], sig_key=key))
             second = stack.enter_context(Pushpin([NOWHERE], sig_key=key))
@@ -194,14 +229,40 @@ def run(sections: set[str], sizes: Sizes) -> dict[str, Any]:
                 sizes.batch,
                 sizes.two_n,
             )
+        if "history" in sections:
+            progress("channel history: publish_event beside publish", started)
+            results["history"] = _history(first, sizes, results["notes"], stack)
+    if "platforms" in sections:
+        progress("platform adapters beside bare handlers", started)
+        results["platforms"] = platforms.measure(sizes.platforms_n, sizes.platforms_rounds)
     if "e2e" in sections:
         progress(f"end to end: {', '.join(map(str, sizes.e2e_counts))} clients", started)
         results["e2e"] = e2e.measure(sizes.e2e_counts, sizes.e2e_rounds)
+    if "websocket-api" in sections:
+        progress("broadcast through Pushpin beside API Gateway's fan-out (MiniStack)", started)
+        results["websocket_api"] = websocket_api.measure(
+            sizes.websocket_api_counts, sizes.websocket_api_rounds
+        )
     add_notes(results)
     results["load_end"] = os.getloadavg()
     results["elapsed_s"] = time.perf_counter() - started
     progress("done", started)
     return results
+
+
+def _history(
+    pushpin: Pushpin, sizes: Sizes, notes: list[str], stack: contextlib.ExitStack
+) -> dict[str, Any]:
+    from tools.aws_local import MINISTACK_BIN, MiniStack
+
+    endpoint = None
+    if MINISTACK_BIN.exists():
+        endpoint = stack.enter_context(MiniStack()).endpoint
+    else:
+        notes.append("MiniStack is not installed (`make ministack`): its DynamoDB row is left out.")
+    return history.measure(
+        pushpin, endpoint, sizes.history_n, sizes.history_rounds, sizes.history_read
+    )
 
 
 def summary(results: dict[str, Any]) -> list[str]:
@@ -229,6 +290,11 @@ def summary(results: dict[str, Any]) -> list[str]:
             f"{name} {d['median']:.2f} ms" for name, d in pub["two_proxies"]["ms"].items()
         )
         lines.append(f"publish to two proxies: {figures}")
+    for name, data in results.get("history", {}).get("ms", {}).items():
+        lines.append(f"history {name}: {data['median']:.2f} ms per call")
+    for case, sides in results.get("platforms", {}).get("us", {}).items():
+        bare, ours = sides["bare"]["median"], sides["faas-grip"]["median"]
+        lines.append(f"{case}: {ours:.1f} µs per request, {ours / bare:.2f}x the bare handler")
     for count, data in results.get("e2e", {}).items():
         for kind in ("fan_out", "round_trip"):
             d = data[kind]

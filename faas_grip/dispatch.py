@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from faas_grip.aio import blocking
 from faas_grip.errors import (
     GripConfigError,
     GripError,
@@ -26,13 +27,14 @@ from faas_grip.errors import (
     GripSignatureError,
     WebSocketDisconnected,
 )
+from faas_grip.history.base import History
 from faas_grip.protocol.events import CONTENT_TYPE, decode_events
 from faas_grip.protocol.headers import check_header_name, check_header_value
 from faas_grip.protocol.instruct import ChannelsArg, GripInstruct, to_channels
 from faas_grip.protocol.signature import VerifyKey, load_verify_key, validate_grip_sig
 from faas_grip.protocol.websocket import Meta, WebSocketContext
-from faas_grip.request import HeadersArg, Request
-from faas_grip.settings import get_settings
+from faas_grip.request import EventHeaders, HeadersArg, Request, drop_underscore_spellings
+from faas_grip.settings import Settings, get_settings
 
 logger = logging.getLogger("faas_grip")
 
@@ -69,15 +71,31 @@ def verify_grip_sig(
     proxy's verify-key / key); `verify_iss` overrides the issuer they require. With no key at
     all every request is accepted and a warning is logged once per process.
     """
+    check_grip_sig(request.header_values, verify_key, verify_iss)
+
+
+def check_grip_sig(
+    header_values: Callable[[str], list[str]],
+    verify_key: KeyArg | None = None,
+    verify_iss: str | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """verify_grip_sig, given how to read a header's values (called only when a key is known)
+    and, when the caller has them, the settings."""
     if verify_key is not None:
         keys: list[tuple[KeyArg, str | None]] = [(verify_key, verify_iss)]
     else:
-        keys = [(k, verify_iss or iss) for k, iss in get_settings().verify_keys()]
+        if settings is None:
+            settings = get_settings()
+        cached, iss, keys = _keys_for
+        if cached is not settings or iss != verify_iss:
+            keys = _configured_keys(settings, verify_iss)
     if not keys:
-        _warn_no_key()
+        if not _warned_no_key:
+            _warn_no_key()
         return
     # Payload 2.0 joins repeated headers with commas; a JWT never contains one.
-    tokens = [t.strip() for value in request.header_values("Grip-Sig") for t in value.split(",")]
+    tokens = [t.strip() for value in header_values("Grip-Sig") for t in value.split(",")]
     if not tokens or not tokens[0]:
         raise GripSignatureError(
             "Grip-Sig header is missing: requests must come through the GRIP proxy"
@@ -91,6 +109,20 @@ def verify_grip_sig(
     raise GripSignatureError(
         "Grip-Sig is not valid: wrong key or algorithm, expired, or issued by another issuer"
     )
+
+
+# The settings' keys with the issuer each requires, for the settings object they came from (a
+# reload or reset_settings() makes a new one): built once instead of on every request.
+_keys_for: tuple[object, str | None, list[tuple[KeyArg, str | None]]] = (None, None, [])
+
+
+def _configured_keys(settings: Settings, verify_iss: str | None) -> list[tuple[KeyArg, str | None]]:
+    global _keys_for
+    keys: list[tuple[KeyArg, str | None]] = [
+        (k, verify_iss or i) for k, i in settings.verify_keys()
+    ]
+    _keys_for = (settings, verify_iss, keys)
+    return keys
 
 
 # Tokens that validated, until their `exp`. The proxy signs each request with a token that stays
@@ -175,14 +207,29 @@ def websocket_context(request: Request, *, event: Any = None) -> WebSocketContex
         raise GripProtocolError(
             "Connection-Id header is missing from a WebSocket-over-HTTP request"
         )
+    return open_context(connection_id, headers, request.body, request.path, request.query, event)
+
+
+def open_context(
+    connection_id: str,
+    headers: EventHeaders,
+    body: bytes,
+    path: str,
+    query: dict[str, str],
+    event: Any,
+    prefix: str | None = None,
+) -> WebSocketContext:
+    """The context of a checked WebSocket-over-HTTP request: GripProtocolError if its body is
+    malformed (shared by websocket_context and the Lambda warm path). `prefix` is GRIP_PREFIX
+    unless given."""
     return WebSocketContext(
         connection_id,
         Meta.from_headers(headers),
-        decode_events(request.body),
-        prefix=get_settings().prefix,
+        decode_events(body),
+        prefix=get_settings().prefix if prefix is None else prefix,
         headers=headers,  # already case-insensitive: shared, not copied
-        path=request.path,
-        query=request.query,
+        path=path,
+        query=query,
         event=event,
     )
 
@@ -191,7 +238,7 @@ def websocket_reply(ws: WebSocketContext) -> Reply:
     """Render a context after its handler ran."""
     body = ws.encode()
     headers = list(ws.to_headers().items())
-    if ws.rejected:
+    if ws._rejection is not None:
         try:  # a text rejection passes through every front door as is
             return Reply(ws.status(), headers, body.decode("utf-8"))
         except UnicodeDecodeError:
@@ -207,28 +254,57 @@ def run_websocket(
     event: Any = None,
     verify_key: KeyArg | None = None,
     verify_iss: str | None = None,
+    history: History | None = None,
 ) -> Reply:
-    """Check, build the context, call `handler(ws, context)`, render the reply."""
+    """Check, build the context, call `handler(ws, context)`, render the reply.
+
+    `history` is what `ws.subscribe(..., after=)` replays from (default: default_history())."""
     try:
         verify_grip_sig(request, verify_key, verify_iss)
         ws = websocket_context(request, event=event)
     except GripError as exc:
         return error_reply(exc, request.source)
+    return serve_context(handler, ws, context, request.source, history)
+
+
+def serve_context(
+    handler: WebSocketHandler,
+    ws: WebSocketContext,
+    context: Any,
+    source: str,
+    history: History | None = None,
+) -> Reply:
+    """Call `handler(ws, context)` on a checked request's context and render the reply (the
+    part of run_websocket that the Lambda warm path, faas_grip.aws.doors.fast, shares)."""
+    call_handler(handler, ws, context, history)
+    return finish_context(ws, source)
+
+
+def call_handler(
+    handler: WebSocketHandler, ws: WebSocketContext, context: Any, history: History | None
+) -> None:
+    """`handler(ws, context)`, with `ws.history` set; a WebSocketDisconnected ends it quietly."""
+    if history is not None:
+        ws.history = history
     try:
         handler(ws, context)
     except WebSocketDisconnected:
         pass  # the client is gone; the reply is still well-formed (Pushpin ignores it)
+
+
+def finish_context(ws: WebSocketContext, source: str) -> Reply:
+    """The reply of a context whose handler ran (logged at debug level, rejections at info)."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug(
             "websocket (%s) connection %s: %d events in, %d out, status %d",
-            request.source,
+            source,
             ws.connection_id,
             len(ws.events),
             len(ws.outgoing_events()),
             ws.status(),
         )
     reply = websocket_reply(ws)
-    if ws.rejected:
+    if ws._rejection is not None:
         logger.info("connection %s rejected by the handler: %d", ws.connection_id, reply.status)
     return reply
 
@@ -247,12 +323,13 @@ def handle_websocket(
 ) -> tuple[int, HeaderList, bytes]:
     """Serve one WebSocket-over-HTTP request from any web framework.
 
-    Calls `handler(ws, context)` like `@grip_websocket` does (`ws.event` is None) and returns
-    `(status, [(name, value), ...], body)`, ready for the framework's response.
+    Calls `handler(ws, context)` like `@grip_websocket` does (`ws.event` is None; an async
+    handler runs on the thread's kept event loop) and returns `(status, [(name, value), ...],
+    body)`, ready for the framework's response.
     """
-    request = Request(method, headers, body, path=path, query=query)
+    request = Request(method, drop_underscore_spellings(headers), body, path=path, query=query)
     status, reply_headers, reply_body = run_websocket(
-        handler, request, context, verify_key=verify_key, verify_iss=verify_iss
+        blocking(handler), request, context, verify_key=verify_key, verify_iss=verify_iss
     )
     return status, reply_headers, _bytes(reply_body)
 
@@ -284,7 +361,22 @@ class HoldOptions:
         self.next_link = None if next_link is None else (next_link, next_link_timeout)
         self.instruct(None, "")  # raises ValueError now for a bad option
 
-    def instruct(self, channels: ChannelsArg, prefix: str) -> GripInstruct:
+    def check_channels(self, channels: ChannelsArg) -> None:
+        """ValueError for a stream channel with a prev-id but no next link: Pushpin closes
+        such a stream at once ("specifies prev-id, but no next link found")."""
+        if self.mode != "stream" or self.next_link is not None:
+            return
+        for channel in to_channels(channels):
+            if channel.prev_id is not None:
+                raise ValueError(
+                    f"channel {channel.name!r} has prev_id={channel.prev_id!r} but the stream "
+                    "has no next_link: the GRIP proxy would close it at once. Give next_link= "
+                    "(where the proxy fetches what it missed), or use history=True"
+                )
+
+    def instruct(
+        self, channels: ChannelsArg, prefix: str, next_link: tuple[str, int | None] | None = None
+    ) -> GripInstruct:
         instruct = GripInstruct(channels, prefix=prefix)
         if self.mode == "stream":
             instruct.set_hold_stream()
@@ -292,8 +384,9 @@ class HoldOptions:
             instruct.set_hold_longpoll(self.timeout)
         if self.keep_alive is not None:
             instruct.set_keep_alive(self.keep_alive, self.keep_alive_timeout)
-        if self.next_link is not None:
-            instruct.set_next_link(*self.next_link)
+        link = next_link or self.next_link
+        if link is not None:
+            instruct.set_next_link(*link)
         return instruct
 
     def content_type(self) -> str:
@@ -301,22 +394,69 @@ class HoldOptions:
 
 
 def hold_reply(
-    options: HoldOptions, channels: ChannelsArg, status: int, headers: HeaderList, body: str | bytes
+    options: HoldOptions,
+    channels: ChannelsArg,
+    status: int,
+    headers: HeaderList,
+    body: str | bytes,
+    *,
+    next_link: tuple[str, int | None] | None = None,
 ) -> Reply:
     """Add the hold instructions to a response; a refusal (status >= 400) is left as it is.
 
     The handler's headers are checked (ValueError): a value with CR or LF, or a name that is
-    not a token, would add headers or split the response.
+    not a token, would add headers or split the response. `next_link` (uri, timeout) replaces
+    the options' link for this reply. A stream channel with a prev-id but no link is a
+    GripConfigError (channels chosen per request; static ones fail at decoration time).
     """
+    check_headers(headers)
+    if status >= 400:
+        return Reply(status, headers, body)
+    if next_link is None:
+        try:
+            options.check_channels(channels)
+        except ValueError as exc:
+            raise GripConfigError(str(exc)) from exc
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        headers = [*headers, ("Content-Type", options.content_type())]
+    instruct = options.instruct(channels, get_settings().prefix, next_link)
+    return Reply(status, _merge(headers, instruct.to_headers()), body)
+
+
+def check_headers(headers: HeaderList) -> None:
+    """ValueError for a header that would add headers or split the response."""
     for name, value in headers:
         check_header_name(name, "response header name")
         check_header_value(value, f"response header {name}")
-    if status >= 400:
-        return Reply(status, headers, body)
-    if not any(k.lower() == "content-type" for k, _ in headers):
-        headers = [*headers, ("Content-Type", options.content_type())]
-    instruct = options.instruct(channels, get_settings().prefix)
-    return Reply(status, _merge(headers, instruct.to_headers()), body)
+
+
+class NoHold:
+    """A stream or long-poll handler's response to send at once, without holding: see
+    `no_hold`."""
+
+    __slots__ = ("response",)
+
+    def __init__(self, response: str | bytes | Mapping[str, Any] | None) -> None:
+        self.response = response
+
+    def __repr__(self) -> str:
+        return f"no_hold({self.response!r})"
+
+
+def no_hold(response: str | bytes | Mapping[str, Any] | None = None) -> NoHold:
+    """Answer a `@grip_stream` / `@grip_longpoll` request at once, without holding it.
+
+    `response` is what the handler would return otherwise (a str or bytes body, a proxy
+    response dict, or None for an empty 200); it goes to the client as it is, any status,
+    with no GRIP instruction: e.g. `return no_hold({"statusCode": 204})` when the job is done.
+    """
+    return NoHold(response)
+
+
+def no_hold_reply(reply: Reply) -> Reply:
+    """A `no_hold` response as it goes out: headers checked, no GRIP instruction."""
+    check_headers(reply.headers)
+    return reply
 
 
 def request_channels(
@@ -395,8 +535,11 @@ def _hold(
 ) -> tuple[int, HeaderList, bytes]:
     if not to_channels(channels):
         raise ValueError("a held request needs at least one channel")
+    options.check_channels(channels)
     try:
-        verify_grip_sig(Request("GET", request_headers), verify_key, verify_iss)
+        verify_grip_sig(
+            Request("GET", drop_underscore_spellings(request_headers)), verify_key, verify_iss
+        )
         reply = hold_reply(options, channels, status, list((headers or {}).items()), body)
     except GripError as exc:
         reply = error_reply(exc)

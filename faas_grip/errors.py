@@ -36,6 +36,13 @@ class GripConfigError(GripError):
     status = 500
 
 
+class HistoryError(GripError):
+    """The history store could not keep or read events: the table is missing, access is
+    denied, the store is unreachable (answered with 503; nothing was half-written)."""
+
+    status = 503
+
+
 class WebSocketDisconnected(GripError):
     """The client is gone: `recv()` met a DISCONNECT event.
 

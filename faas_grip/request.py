@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from faas_grip.errors import GripProtocolError
 from faas_grip.protocol.events import CONTENT_TYPE
 from faas_grip.protocol.headers import CaseInsensitiveDict
 
@@ -29,7 +30,11 @@ class EventHeaders(CaseInsensitiveDict):
     def __getattr__(self, name: str) -> Any:
         if name != "_items" or self._raw is None:
             raise AttributeError(name)
-        items = {k.lower(): (k, v) for k, v in self._raw.items() if isinstance(v, str)}
+        items = {
+            k.lower(): (k, v)
+            for k, v in self._raw.items()
+            if isinstance(v, str) and isinstance(k, str)
+        }
         self._items = items
         self._raw = None
         return items
@@ -63,15 +68,85 @@ class EventHeaders(CaseInsensitiveDict):
         return {
             k[start:].lower(): v
             for k, v in pairs
-            if k[:1] in first and k[:start].lower() == lower and isinstance(v, str)
+            if isinstance(k, str)
+            and k[:1] in first
+            and k[:start].lower() == lower
+            and isinstance(v, str)
         }
+
+
+# Headers only the GRIP proxy may set: it strips what a client sends under these names and sets
+# its own. It strips only the hyphen spelling, so `Meta_Nick` reaches the backend untouched, and
+# CGI/WSGI (and frameworks built on them) fold `Meta_Nick` and `Meta-Nick` into one HTTP_META_NICK.
+_PROXY_ONLY = ("meta_", "grip_")
+_PROXY_ONLY_NAMES = frozenset(("connection_id", "content_type"))
+
+
+def is_underscore_spelling(name: str) -> bool:
+    """True when `name` spells, with underscores, a header only the proxy may set: `Meta-*`,
+    `Grip-*` (Grip-Sig...), `Connection-Id` or `Content-Type`. A client can send it, and a
+    framework that folds `_` and `-` together would trust it."""
+    if "_" not in name:
+        return False
+    lower = name.lower().replace("-", "_")
+    return lower.startswith(_PROXY_ONLY) or lower in _PROXY_ONLY_NAMES
+
+
+def drop_underscore_spellings(headers: HeadersArg | None) -> list[tuple[str, str]]:
+    """The request's headers without the underscore spellings of proxy-only headers (see
+    `is_underscore_spelling`). Every framework entry runs the headers it is given through it;
+    a WSGI environ has already folded the spellings together, so WSGI servers must drop
+    header names with underscores (gunicorn >= 22, werkzeug and nginx do; wsgiref does not)."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers or ()
+    return [(name, value) for name, value in pairs if not is_underscore_spelling(name)]
 
 
 def join_multi(raw: Mapping[str, Any] | None) -> EventHeaders:
     """Headers from `multiValueHeaders`, repeated values joined with ", "."""
     return EventHeaders(
-        {k: ", ".join(v for v in vs if isinstance(v, str)) for k, vs in (raw or {}).items() if vs}
+        {k: ", ".join(values) for k, vs in (raw or {}).items() if (values := _values(k, vs))}
     )
+
+
+def _values(name: object, values: Any) -> list[str]:
+    """A `multiValueHeaders` entry's values; GripProtocolError when it is not a list of strings
+    (an event shape AWS never sends: answered with 400)."""
+    if isinstance(values, list):
+        if all(v.__class__ is str for v in values):
+            return values
+        if all(v is None or v.__class__ is str for v in values):
+            return [v for v in values if v is not None]
+    elif values is None:
+        return []
+    raise GripProtocolError(
+        f"event field 'multiValueHeaders[{name!r}]' must be a list of strings, "
+        f"not {type(values).__name__}"
+    )
+
+
+def read_query(query: Mapping[str, str] | str | None) -> dict[str, str]:
+    """Query parameters, one value per name (the last), from a mapping or a raw query string."""
+    if isinstance(query, str):
+        return dict(parse_qsl(query, keep_blank_values=True)) if query else {}
+    return dict(query) if query else {}
+
+
+def header_values(
+    headers: CaseInsensitiveDict, multi: Mapping[str, Any] | None, name: str
+) -> list[str]:
+    """Every value of header `name`: from `multi` (name → list of values) when the front door
+    listed them separately, else the one value in `headers`."""
+    if multi is None:
+        value = headers.get(name)
+        return [] if value is None else [value]
+    lower = name.lower()
+    size = len(name)  # compared first: most names are not even that long
+    return [
+        v
+        for key, values in multi.items()
+        if isinstance(key, str) and len(key) == size and key.lower() == lower
+        for v in _values(key, values)
+    ]
 
 
 class Request:
@@ -109,10 +184,7 @@ class Request:
             self._read_body = body
         else:
             self._body = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-        if isinstance(query, str):
-            self.query: dict[str, str] = dict(parse_qsl(query, keep_blank_values=True))
-        else:
-            self.query = dict(query or {})
+        self.query = read_query(query)
         self._multi = multi
         if isinstance(headers, EventHeaders):
             self.headers = headers
@@ -134,17 +206,7 @@ class Request:
 
     def header_values(self, name: str) -> list[str]:
         """Every value of header `name` the request carried, as the front door listed them."""
-        if self._multi is None:
-            value = self.headers.get(name)
-            return [] if value is None else [value]
-        lower = name.lower()
-        return [
-            v
-            for key, values in self._multi.items()
-            if key.lower() == lower and values
-            for v in values
-            if isinstance(v, str)
-        ]
+        return header_values(self.headers, self._multi, name)
 
     @property
     def content_type(self) -> str:

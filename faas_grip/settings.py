@@ -9,6 +9,11 @@ GRIP_URL_SECRET / GRIP_URL_PARAMETER name a Secrets Manager secret / SSM paramet
 GRIP URL (or a JSON object of the variables above): see faas_grip.aws.secrets. Its value is read
 again after GRIP_URL_MAX_AGE seconds, and new Settings are made when it changed.
 
+GRIP_HISTORY_TABLE / GRIP_HISTORY_TTL choose the default channel history store: see
+faas_grip.history.config.
+GRIP_CONNECTIONS_TABLE / GRIP_WS_ENDPOINT serve API Gateway WebSocket APIs: see
+faas_grip.aws.websocket_api.config.
+
 Tests that vary the environment call `reset_settings()`.
 """
 
@@ -41,6 +46,10 @@ ENVIRONMENT = (
     "GRIP_URL_SECRET",
     "GRIP_URL_PARAMETER",
     "GRIP_URL_MAX_AGE",
+    "GRIP_HISTORY_TABLE",
+    "GRIP_HISTORY_TTL",
+    "GRIP_CONNECTIONS_TABLE",
+    "GRIP_WS_ENDPOINT",
 )
 
 
@@ -197,3 +206,15 @@ def reset_settings() -> None:
         secrets = sys.modules.get("faas_grip.aws.secrets")
         if secrets is not None:
             secrets.reset()
+        # The default history store (faas_grip.history.config) and its DynamoDB client.
+        # API Gateway WebSocket APIs (faas_grip.aws.websocket_api): GRIP_CONNECTIONS_TABLE etc.
+        for name in (
+            "faas_grip.history.config",
+            "faas_grip.history.dynamodb",
+            "faas_grip.aws.websocket_api.config",
+            "faas_grip.aws.websocket_api.clients",
+            "faas_grip.aws.websocket_api.handler",
+        ):
+            module = sys.modules.get(name)
+            if module is not None:
+                module.reset()

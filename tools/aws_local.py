@@ -12,15 +12,10 @@ Everything runs on free loopback ports, in one temporary folder, and stops on ex
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import secrets
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 import zipfile
@@ -28,10 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 from urllib.parse import urlsplit
 
-from faas_grip.dev.pushpin import Pushpin, free_port
+from faas_grip.dev.ministack import INSTALL_HINT, REGION, MiniStack, MiniStackError
+from faas_grip.dev.pushpin import Pushpin
 
 ROOT = Path(__file__).resolve().parents[1]
 MINISTACK_BIN = ROOT / ".tools" / "ministack" / "bin" / "ministack"
@@ -45,136 +40,21 @@ EXAMPLES = ("chat", "stream", "longpoll")
 # A GET on which each example checks Grip-Sig, so reads its GRIP settings (and the secret): sent
 # straight to a door, it is answered at once with the hold instruction.
 WARM_PATHS = {"chat": "/poll", "stream": "/", "longpoll": "/"}
-DOORS = ("rest", "http", "url")
+# An ALB (target type lambda, multi-value headers off) is the fourth door: MiniStack 1.5.33
+# addresses it by path, `/_alb/{name}/...` (tests/ministack/test_examples.py: how it differs).
+DOORS = ("rest", "http", "url", "alb")
 # MiniStack runs a function of any python3.x runtime on its own interpreter, which `make ministack`
 # makes from the same python3 as .venv: name that version.
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
-REGION = "us-east-1"
 ACCOUNT = "000000000000"
 REST_STAGE = "prod"
 SECRET_NAME = "faas-grip/aws-local/grip-url"
 SIG_ISS = "faas-grip-aws-local"
 WEBSOCKET_EVENTS = "application/websocket-events"
 
-INSTALL_HINT = "run `make ministack` (it creates .tools/ministack and .tools/lambda-runtime)"
 
-
-class LocalAwsError(RuntimeError):
+class LocalAwsError(MiniStackError):
     """MiniStack is missing, did not start, or refused a deployment step."""
-
-
-class MiniStack:
-    """One MiniStack process on a free loopback port: `with MiniStack() as ms: ms.client("lambda")`.
-
-    It runs in its own process group with TMPDIR pointing into its own folder, so stopping it
-    also ends the warm worker process it spawns per function and removes their extracted code.
-    """
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.dir: Path | None = None  # its own temporary folder, made by start()
-        self._process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> MiniStack:
-        if not MINISTACK_BIN.exists():
-            raise LocalAwsError(f"MiniStack is not installed at {MINISTACK_BIN}: {INSTALL_HINT}")
-        self.dir = Path(tempfile.mkdtemp(prefix="faas-grip-ministack-"))
-        # A clean environment: the functions inherit MiniStack's, and must not see this one's
-        # AWS credentials, virtualenv or PYTHONPATH.
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(self.dir),
-            "LANG": "C.UTF-8",
-            "TMPDIR": str(self.dir),
-            "BIND_HOST": "127.0.0.1",
-            "GATEWAY_PORT": str(self.port),
-            "MINISTACK_REGION": REGION,
-            "LOG_LEVEL": "WARNING",
-        }
-        with (self.dir / "ministack.log").open("ab") as out:
-            self._process = subprocess.Popen(
-                [str(MINISTACK_BIN)],
-                cwd=self.dir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: stop() reaches its workers
-            )
-        try:
-            self._wait_ready(timeout)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self._process is not None and self._process.poll() is not None:
-                raise LocalAwsError(
-                    f"MiniStack exited with {self._process.returncode}: {self.tail_log()}"
-                )
-            try:
-                with urllib.request.urlopen(f"{self.endpoint}/_ministack/health", timeout=2):
-                    return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise LocalAwsError(f"MiniStack did not answer in {timeout}s: {self.tail_log()}")
-            time.sleep(0.1)
-
-    def tail_log(self, lines: int = 30) -> str:
-        if self.dir is None:
-            return ""
-        with contextlib.suppress(OSError):
-            text = (self.dir / "ministack.log").read_text(errors="replace")
-            return "\n".join(text.splitlines()[-lines:])
-        return ""
-
-    def client(self, service: str) -> Any:
-        import boto3  # type: ignore[import-untyped]
-
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-
-    def stop(self, timeout: float = 10.0) -> None:
-        process, self._process = self._process, None
-        if process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout)
-            # Warm workers share the group and may outlive their parent by a moment.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-        if self.dir is not None:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            self.dir = None
-
-    def __enter__(self) -> MiniStack:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def zip_tree(folder: Path) -> bytes:
@@ -196,6 +76,7 @@ class Deployment:
     rest_api_id: str
     http_api_id: str
     url_id: str
+    alb_name: str = ""
 
     def backend(self, door: str) -> tuple[str, str | None]:
         """Where a door answers on MiniStack: (path prefix, Host header or None)."""
@@ -205,6 +86,8 @@ class Deployment:
             return "", f"{self.http_api_id}.execute-api.localhost"
         if door == "url":
             return "", f"{self.url_id}.lambda-url.{REGION}.localhost"
+        if door == "alb":
+            return f"/_alb/{self.alb_name}", None
         raise ValueError(f"unknown door {door!r}: expected one of {', '.join(DOORS)}")
 
 
@@ -327,7 +210,7 @@ class LocalAws:
         layers: Iterable[str] = (),
         environment: dict[str, str] | None = None,
     ) -> Deployment:
-        """A function with a REST API, an HTTP API and a function URL in front of it."""
+        """A function with a REST API, an HTTP API, a function URL and an ALB in front of it."""
         arn = self.create_function(name, code, layers=layers, environment=environment)
         return Deployment(
             function_name=name,
@@ -335,6 +218,7 @@ class LocalAws:
             rest_api_id=self._rest_api(name, arn),
             http_api_id=self._http_api(name, arn),
             url_id=self._function_url(name),
+            alb_name=self._alb(name, arn),
         )
 
     def warm(self) -> None:
@@ -410,6 +294,21 @@ class LocalAws:
             FunctionUrlAuthType="NONE",
         )
         return str(urlsplit(url).hostname).split(".", 1)[0]
+
+    def _alb(self, name: str, function_arn: str) -> str:
+        """An Application Load Balancer whose HTTP listener forwards to a Lambda target group."""
+        elb = self.ministack.client("elbv2")
+        balancer = elb.create_load_balancer(Name=name, Type="application")["LoadBalancers"][0]
+        group = elb.create_target_group(Name=name, TargetType="lambda")["TargetGroups"][0]
+        self._allow_invoke(name, "elasticloadbalancing.amazonaws.com", f"alb-{name}")
+        elb.register_targets(TargetGroupArn=group["TargetGroupArn"], Targets=[{"Id": function_arn}])
+        elb.create_listener(
+            LoadBalancerArn=balancer["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}],
+        )
+        return str(balancer["LoadBalancerName"])
 
     def _allow_invoke(self, name: str, principal: str, statement_id: str) -> None:
         # What a real account needs; MiniStack (without AUTH) does not check it.
@@ -490,6 +389,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with LocalAws(pushpin_port=args.port) as aws:
             print(_describe(aws), flush=True)
+            # The same chat handler as an API Gateway WebSocket API, no proxy on its path.
+            from tools.aws_local_websocket import deploy_websocket_api
+
+            websocket_api = deploy_websocket_api(aws)
+            print(f"\nchat as an API Gateway WebSocket API: {websocket_api.url}", flush=True)
             print("\nready: Ctrl-C stops everything", flush=True)
             while aws.pushpin.running:
                 time.sleep(0.5)
@@ -498,7 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nstopped", flush=True)
         return 0
-    except LocalAwsError as error:
+    except MiniStackError as error:  # LocalAwsError included
         print(f"aws-local: {error}", file=sys.stderr)
         return 1
 

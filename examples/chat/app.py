@@ -9,6 +9,10 @@ One Lambda function behind the GRIP proxy serves every route (handler: `app.hand
 
 A WebSocket client is subscribed to "room" when it connects. `/nick <name>` sets its nickname,
 kept by the proxy in the connection's meta; any other message goes to everyone as `nick: message`.
+
+`app.chat` alone is also the handler of an API Gateway WebSocket API ($connect, $default and
+$disconnect routed to it, GRIP_CONNECTIONS_TABLE set): no proxy then, the same code
+(docs/websocket-api.md; `make demo-aws`).
 """
 
 from __future__ import annotations

@@ -1,111 +1,83 @@
-"""The chat's WebSocket handler behind a plain WSGI server: no Lambda, no framework.
+"""examples/chat as a Flask app: any WSGI server (Flask's own, gunicorn) serves it behind the proxy.
 
-    python examples/wsgi/app.py 8080    # then route the proxy to it: `* 127.0.0.1:8080,over_http`
+    python examples/wsgi/app.py 8080          # or: gunicorn --chdir examples/wsgi app:app
+    # pushpin routes: * 127.0.0.1:8080,over_http   (GRIP_URL pointing at Pushpin's publish port)
 
-`handle_websocket`, `hold_stream` and `hold_longpoll` take the request's method, headers and body
-and return (status, headers, body): any Python web framework can serve the same handler code the
-Lambda functions use. The routes match examples/chat (WS /chat, GET /stream, GET /poll).
+    WS   /chat    the chat (the proxy turns it into WebSocket-over-HTTP POSTs)
+    GET  /stream  every chat line, as an HTTP stream
+    GET  /poll    the next chat line (long-polling; 204 after 30 s)
+
+faas_grip.flask's decorators turn the handlers into Flask views: they read the request, check
+its Grip-Sig and answer as the Lambda decorators do.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from http import HTTPStatus
-from socketserver import ThreadingMixIn
-from typing import Any
-from wsgiref.simple_server import WSGIServer, make_server
+
+import flask
 
 from faas_grip import (
     HttpResponseFormat,
     HttpStreamFormat,
     WebSocketContext,
     WebSocketMessageFormat,
-    handle_websocket,
-    hold_longpoll,
-    hold_stream,
     publish,
 )
+from faas_grip.flask import grip_longpoll, grip_stream, grip_websocket
 
 ROOM = "room"
-TEXT = "text/plain; charset=utf-8"
+
+app = flask.Flask(__name__)
 
 
-def chat(ws: WebSocketContext, context: Any) -> None:
-    """The same handler as examples/chat, undecorated."""
+@app.post("/chat")
+@grip_websocket
+def chat(ws: WebSocketContext, request: flask.Request) -> None:
     if ws.is_opening():
         ws.accept()
         ws.subscribe(ROOM)
     for message in ws:
         if not isinstance(message, str):
-            continue
+            continue  # the chat is text only
         if message.startswith("/nick "):
             nick = message[6:].strip()
             try:
-                ws.meta["nick"] = nick
-            except ValueError:
+                ws.meta["nick"] = nick  # the proxy keeps it and sends it back as Meta-Nick
+            except ValueError:  # meta travels in an HTTP header: printable ASCII only
                 ws.send("a nickname must be printable ASCII")
                 continue
             ws.send(f"nickname set to [{nick}]")
         else:
-            line = f"{ws.meta.get('nick', 'anonymous')}: {message}"
-            publish(
-                ROOM,
-                [
-                    WebSocketMessageFormat(line),
-                    HttpStreamFormat(line + "\n"),
-                    HttpResponseFormat(line + "\n"),
-                ],
-            )
+            say(f"{ws.meta.get('nick', 'anonymous')}: {message}")
 
 
-def request_headers(environ: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """The request's headers from a WSGI environ (HTTP_GRIP_SIG → Grip-Sig)."""
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            yield key[5:].replace("_", "-").title(), value
-    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            yield key.replace("_", "-").title(), environ[key]
+def say(line: str) -> None:
+    """One item in three formats: WebSocket, HTTP-stream and long-poll clients all get it."""
+    publish(
+        ROOM,
+        [
+            WebSocketMessageFormat(line),
+            HttpStreamFormat(line + "\n"),
+            HttpResponseFormat(line + "\n"),
+        ],
+    )
 
 
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+@app.get("/stream")
+@grip_stream(ROOM)
+def stream(request: flask.Request) -> str:
+    return "[connected to the chat]\n"
 
 
-def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-    method = environ["REQUEST_METHOD"]
-    path = environ.get("PATH_INFO") or "/"
-    headers = list(request_headers(environ))
-    if path == "/chat":
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length)
-        query = environ.get("QUERY_STRING", "")
-        status, out, data = handle_websocket(chat, method, headers, body, path=path, query=query)
-    elif path == "/stream" and method == "GET":
-        status, out, data = hold_stream(headers, ROOM, "[connected to the chat]\n")
-    elif path == "/poll" and method == "GET":
-        status, out, data = hold_longpoll(headers, ROOM, timeout=30, status=204)
-    else:
-        status, out, data = (
-            404,
-            [("Content-Type", TEXT)],
-            f"no route for {method} {path}\n".encode(),
-        )
-    start_response(f"{status} {HTTPStatus(status).phrase}", out)
-    return [data]
+@app.get("/poll")
+@grip_longpoll(ROOM, timeout=30)
+def poll(request: flask.Request) -> tuple[str, int]:
+    return "", 204  # nothing was said for 30 s: poll again
 
 
-class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True  # the proxy keeps several requests in flight
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    port = int(args[0]) if args else 8080
-    with make_server("127.0.0.1", port, application, server_class=ThreadingWSGIServer) as server:
-        print(f"serving on http://127.0.0.1:{port} (route the GRIP proxy here, over_http)")
-        server.serve_forever()
+application = app  # the name WSGI servers look for by default
 
 
 if __name__ == "__main__":
-    main()
+    app.run("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 8080, threaded=True)

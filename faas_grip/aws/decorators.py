@@ -6,6 +6,8 @@ placed under `@event_source` — and returns the proxy response for the front do
 through. Bad input (not an HTTP event, not WebSocket-over-HTTP, a malformed body, a missing or
 invalid Grip-Sig) is answered with a plain-text 400/403 and the handler is not called.
 Exceptions raised by the handler propagate to Lambda: no response is made up for them.
+A handler may be `async def`: it runs to completion on an event loop the process keeps, so warm
+invocations reuse it (faas_grip.aio). Other platforms: faas_grip.asgi, .flask, .gcf, .azure.
 """
 
 from __future__ import annotations
@@ -15,22 +17,29 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, overload
 
+from faas_grip.aio import blocking
 from faas_grip.aws.doors import FrontDoor, front_door
 from faas_grip.aws.doors.base import parse_proxy_response, plain_response
+from faas_grip.aws.doors.fast import serve_websocket
+from faas_grip.aws.websocket_api.events import is_websocket_api_event
 from faas_grip.dispatch import (
     HoldOptions,
     KeyArg,
+    NoHold,
     Reply,
     WebSocketHandler,
     error_reply,
     hold_reply,
+    no_hold_reply,
     request_channels,
     run_websocket,
     verify_grip_sig,
 )
 from faas_grip.errors import GripError, GripProtocolError
+from faas_grip.history.base import History
 from faas_grip.protocol.instruct import ChannelsArg, to_channels
 from faas_grip.publishing.publisher import invocation_deadline
+from faas_grip.recovery import DEFAULT_LIMIT, HistoryArg, Recovery, check_history_channels
 
 logger = logging.getLogger("faas_grip")
 
@@ -40,12 +49,19 @@ ChannelsSpec = ChannelsArg | Callable[[Any], ChannelsArg]
 
 
 def _open(event: Any) -> FrontDoor | dict[str, Any]:
-    """The event's front door, or the 400 response when the event is not an HTTP request."""
+    """The event's front door with its request read, or the 400 response when the event is not
+    an HTTP request or has a shape AWS never sends (`requestContext.http: null`, ...)."""
     try:
-        return front_door(event)
+        door = front_door(event)
     except GripProtocolError as exc:
-        logger.info("refused an event: %s", exc)
+        if not is_websocket_api_event(event):  # grip_websocket serves those itself
+            logger.info("refused an event: %s", exc)
         return plain_response(exc.status, f"{exc}\n")
+    try:
+        door.request  # noqa: B018 - read now: a malformed event is a 400, not an exception
+    except GripProtocolError as exc:
+        return door.reply(error_reply(exc, door.name))
+    return door
 
 
 @overload
@@ -54,13 +70,18 @@ def grip_websocket(func: WebSocketHandler) -> LambdaHandler: ...
 
 @overload
 def grip_websocket(
-    func: None = None, *, verify_key: KeyArg | None = None, verify_iss: str | None = None
+    func: None = None,
+    *,
+    history: History | None = None,
+    verify_key: KeyArg | None = None,
+    verify_iss: str | None = None,
 ) -> Callable[[WebSocketHandler], LambdaHandler]: ...
 
 
 def grip_websocket(
     func: WebSocketHandler | None = None,
     *,
+    history: History | None = None,
     verify_key: KeyArg | None = None,
     verify_iss: str | None = None,
 ) -> LambdaHandler | Callable[[WebSocketHandler], LambdaHandler]:
@@ -71,24 +92,46 @@ def grip_websocket(
     `application/websocket-events` body (base64, `isBase64Encoded: true`), or the rejection the
     handler chose with `ws.reject(...)`.
 
-    `verify_key` / `verify_iss` override the Grip-Sig key and issuer from the settings.
+    `history` is the store `ws.subscribe(channel, after=ID)` replays from (default: the one
+    GRIP_HISTORY_TABLE names). `verify_key` / `verify_iss` override the Grip-Sig key and
+    issuer from the settings.
     """
+    if history is not None and not isinstance(history, History):
+        raise TypeError(f"history must be a History or None, not {type(history).__name__}")
 
     def decorate(handler: WebSocketHandler) -> LambdaHandler:
+        call = blocking(handler)  # an async handler runs on the event loop kept per process
+
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any = None) -> dict[str, Any]:
+            if event.__class__ is dict:  # the warm path; None leaves the event to the doors
+                if context is None:  # no Lambda context, no deadline to keep
+                    fast = serve_websocket(call, event, None, verify_key, verify_iss, history)
+                else:
+                    with invocation_deadline(context):
+                        fast = serve_websocket(
+                            call, event, context, verify_key, verify_iss, history
+                        )
+                if fast is not None:
+                    return fast
             door = _open(event)
             if isinstance(door, dict):
+                if is_websocket_api_event(event):  # API Gateway holds the connection
+                    from faas_grip.aws.websocket_api.handler import run_websocket_api
+
+                    with invocation_deadline(context):
+                        return run_websocket_api(call, event, context, history=history)
                 return door
             # Publishes in the handler stop before the invocation's time runs out.
             with invocation_deadline(context):
                 reply = run_websocket(
-                    handler,
+                    call,
                     door.request,
                     context,
                     event=door.event,
                     verify_key=verify_key,
                     verify_iss=verify_iss,
+                    history=history,
                 )
             return door.reply(reply)
 
@@ -105,6 +148,8 @@ def grip_stream(
     sse: bool = False,
     next_link: str | None = None,
     next_link_timeout: int | None = None,
+    history: HistoryArg = None,
+    replay_limit: int = DEFAULT_LIMIT,
     verify_key: KeyArg | None = None,
     verify_iss: str | None = None,
 ) -> Callable[[HttpHandler], LambdaHandler]:
@@ -113,12 +158,22 @@ def grip_stream(
     `channels` is a name, a Channel, a list of them, or a callable taking the event and
     returning those. The handler `(event, context)` returns the first body (str or bytes), a
     proxy response dict (statusCode/headers/body) to which the GRIP headers are added, or None.
-    A response with status 400 or more is sent as it is, without holding the request.
+    A response with status 400 or more, or one wrapped in `no_hold(...)`, is sent as it is,
+    without holding the request.
 
     `keep_alive` is sent to the client after `keep_alive_timeout` idle seconds; `sse=True`
     answers `text/event-stream` with SSE comments as keep-alives; `next_link` is where the proxy
-    goes to continue or recover the stream.
+    goes to continue or recover the stream (required when a channel has a prev_id).
+
+    `history=True` (the store GRIP_HISTORY_TABLE names) or a History, with `sse=True` and one
+    channel: a client that sends Last-Event-ID (or `?lastEventId=`) first gets the stored events
+    after it, at most `replay_limit` per response (the proxy fetches the rest), then live ones;
+    the next link is made for it (`next_link_timeout` defaults to an hour). See
+    faas_grip.recovery.
     """
+    # `is not`: a store may well be falsy (an empty one with a __len__)
+    if history is not None and history is not False and not sse:
+        raise ValueError("grip_stream(history=...) replays Server-Sent Events: add sse=True")
     options = HoldOptions(
         "stream",
         keep_alive=keep_alive,
@@ -127,13 +182,20 @@ def grip_stream(
         next_link=next_link,
         next_link_timeout=next_link_timeout,
     )
-    return _hold_decorator("grip_stream", channels, options, verify_key, verify_iss)
+    recovery = None
+    if history is not None and history is not False:
+        recovery = Recovery(
+            "grip_stream", "stream", history, limit=replay_limit, link_timeout=next_link_timeout
+        )
+    return _hold_decorator("grip_stream", channels, options, verify_key, verify_iss, recovery)
 
 
 def grip_longpoll(
     channels: ChannelsSpec,
     timeout: int | None = None,
     *,
+    history: HistoryArg = None,
+    replay_limit: int = DEFAULT_LIMIT,
     verify_key: KeyArg | None = None,
     verify_iss: str | None = None,
 ) -> Callable[[HttpHandler], LambdaHandler]:
@@ -141,10 +203,19 @@ def grip_longpoll(
 
     The client gets the first item published, or after `timeout` seconds (Pushpin's default is
     55) the response the handler returned: a str or bytes body, a proxy response dict, or None
-    for an empty 200. A response with status 400 or more is sent at once, without holding.
+    for an empty 200. A response with status 400 or more, or one wrapped in `no_hold(...)`, is
+    sent at once, without holding.
+
+    `history=True` (the store GRIP_HISTORY_TABLE names) or a History, with one channel: a
+    request with `?after=ID` is answered at once with the stored events after ID (a JSON list,
+    at most `replay_limit`) when there are any, else held for the next one; the timeout answer
+    of a handler that returns None is then `[]`. See faas_grip.recovery.
     """
     options = HoldOptions("response", timeout=timeout)
-    return _hold_decorator("grip_longpoll", channels, options, verify_key, verify_iss)
+    recovery = None
+    if history is not None and history is not False:
+        recovery = Recovery("grip_longpoll", "response", history, limit=replay_limit)
+    return _hold_decorator("grip_longpoll", channels, options, verify_key, verify_iss, recovery)
 
 
 def _hold_decorator(
@@ -153,13 +224,20 @@ def _hold_decorator(
     options: HoldOptions,
     verify_key: KeyArg | None,
     verify_iss: str | None,
+    recovery: Recovery | None = None,
 ) -> Callable[[HttpHandler], LambdaHandler]:
-    if not callable(channels) and not to_channels(channels):
-        raise ValueError(f"{name} needs at least one channel")
+    if not callable(channels):
+        if not to_channels(channels):
+            raise ValueError(f"{name} needs at least one channel")
+        if recovery is not None:
+            check_history_channels(name, to_channels(channels))
+        else:
+            options.check_channels(channels)
 
     def decorate(handler: HttpHandler, *misuse: Any) -> LambdaHandler:
         if misuse:
             raise TypeError(f"@{name} needs its channels: write @{name}('channel')")
+        call = blocking(handler)  # an async handler runs on the event loop kept per process
 
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any = None) -> dict[str, Any]:
@@ -170,14 +248,24 @@ def _hold_decorator(
             try:
                 verify_grip_sig(request, verify_key, verify_iss)
                 chosen = request_channels(channels, event)
+                channel = None if recovery is None else recovery.channel(chosen)
             except GripError as exc:
                 return door.reply(error_reply(exc, door.name))
-            with invocation_deadline(context):
-                result = handler(event, context)
+            result: object = None
+            if channel is None or recovery is None or not recovery.is_recovery(request, channel):
+                # (The proxy's own next-link request skips the handler: it carries none of the
+                # client's headers, and the handler's first body went out already.)
+                with invocation_deadline(context):
+                    result = call(event, context)
+            if isinstance(result, NoHold):
+                return door.reply(no_hold_reply(_result(result.response, name)))
             status, headers, body = _result(result, name)
             try:
-                reply = hold_reply(options, chosen, status, headers, body)
-            except GripError as exc:  # a configuration error met reading the settings
+                if channel is not None and recovery is not None:
+                    reply = recovery.reply(options, channel, request, status, headers, body)
+                else:
+                    reply = hold_reply(options, chosen, status, headers, body)
+            except GripError as exc:  # a configuration error, or the history store failing
                 reply = error_reply(exc, door.name)
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(

@@ -5,6 +5,6 @@
 """
 
 from faas_grip.dev.pushpin import Pushpin, PushpinError
-from faas_grip.dev.server import DevServer, Gateway, GatewayError
+from faas_grip.dev.server import DevServer, Gateway, GatewayError, HandlerError
 
-__all__ = ["DevServer", "Gateway", "GatewayError", "Pushpin", "PushpinError"]
+__all__ = ["DevServer", "Gateway", "GatewayError", "HandlerError", "Pushpin", "PushpinError"]

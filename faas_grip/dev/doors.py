@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,6 +29,8 @@ from urllib.parse import parse_qsl, unquote
 
 # Lambda's synchronous invocation limit, each way.
 PAYLOAD_LIMIT = 6 * 1024 * 1024
+# API Gateway's request payload limit (REST and HTTP APIs); a function URL has Lambda's.
+REQUEST_LIMIT = 10 * 1024 * 1024
 ACCOUNT_ID = "123456789012"
 DEFAULT_BINARY_MEDIA_TYPES = ("application/websocket-events",)
 
@@ -122,12 +125,37 @@ def _json_error(status: int, message: str, extra: Sequence[tuple[str, str]] = ()
     return HttpResponse(status, [("Content-Type", "application/json"), *extra], body)
 
 
+# RFC 9110 token characters: anything else in a header name could split or forge a header.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _header_name(name: Any) -> str:
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        raise MalformedResponse(f"header name {name!r} is not an HTTP token")
+    return name
+
+
 def _header_value(value: Any) -> str:
     if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    raise MalformedResponse(f"header value {value!r} is not a string")
+        text = "true" if value else "false"
+    elif isinstance(value, (str, int, float)):
+        text = str(value)
+    else:
+        raise MalformedResponse(f"header value {value!r} is not a string")
+    # Written raw, CR/LF would end the header and let the function inject headers or a body.
+    if "\r" in text or "\n" in text or "\0" in text:
+        raise MalformedResponse(f"header value {text!r} contains CR, LF or NUL")
+    return text
+
+
+def _mapping(result: Mapping[str, Any], key: str) -> Mapping[Any, Any]:
+    """`result[key]` as a mapping (absent or null: empty); anything else is malformed."""
+    value = result.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise MalformedResponse(f"{key} must be an object, not {type(value).__name__}")
+    return value
 
 
 def _status_code(value: Any) -> int:
@@ -153,6 +181,10 @@ class Door:
     name: ClassVar[str]
     title: ClassVar[str]
     stage: ClassVar[str]
+    # How long the door waits for the function (None: as long as the function's own timeout),
+    # and the largest request body it takes.
+    integration_timeout: ClassVar[float | None]
+    request_limit: ClassVar[int] = REQUEST_LIMIT
 
     def event(self, request: HttpRequest, request_id: str) -> dict[str, Any]:
         raise NotImplementedError
@@ -162,16 +194,17 @@ class Door:
         raise NotImplementedError
 
     def function_error(self, request_id: str) -> HttpResponse:
-        """The answer when the function failed: it raised, timed out inside Lambda, or its result
-        was malformed."""
+        """The answer when the function failed: it raised, hit its own timeout, or its result
+        was malformed or over Lambda's 6 MB response limit."""
         raise NotImplementedError
 
     def timeout(self, request_id: str) -> HttpResponse:
-        """The answer when the integration timed out."""
+        """The answer when the integration timed out (API Gateway stopped waiting)."""
         raise NotImplementedError
 
     def too_large(self, request_id: str) -> HttpResponse:
-        """The answer when the event is over Lambda's 6 MB payload limit."""
+        """The answer when the request is over the door's payload limit, or its event over
+        Lambda's 6 MB."""
         return _json_error(413, "Request Too Long")
 
     @staticmethod
@@ -199,6 +232,7 @@ class RestApi(Door):
     name = "rest"
     title = "REST API (payload 1.0)"
     stage = "dev"
+    integration_timeout: ClassVar[float | None] = 29.0
     _RESPONSE_KEYS = frozenset(
         ("statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded")
     )
@@ -282,12 +316,12 @@ class RestApi(Door):
             raise MalformedResponse(f"a REST API response may not have {sorted(unknown)}")
         status = _status_code(result["statusCode"])
         merged: dict[str, list[str]] = {}
-        for name, value in (result.get("headers") or {}).items():
-            merged[name] = [_header_value(value)]
-        for name, values in (result.get("multiValueHeaders") or {}).items():
+        for name, value in _mapping(result, "headers").items():
+            merged[_header_name(name)] = [_header_value(value)]
+        for name, values in _mapping(result, "multiValueHeaders").items():
             if not isinstance(values, list):
                 raise MalformedResponse(f"multiValueHeaders[{name!r}] is not a list")
-            merged[name] = [_header_value(v) for v in values]
+            merged[_header_name(name)] = [_header_value(v) for v in values]
         body = result.get("body")
         if body is not None and not isinstance(body, str):
             raise MalformedResponse("body must be a string")
@@ -321,6 +355,7 @@ class HttpApi(Door):
     name = "http"
     title = "HTTP API (payload 2.0)"
     stage = "$default"
+    integration_timeout: ClassVar[float | None] = 30.0
 
     def event(self, request: HttpRequest, request_id: str) -> dict[str, Any]:
         now = time.time()
@@ -398,9 +433,9 @@ class HttpApi(Door):
             )
         status = _status_code(result["statusCode"])
         headers = [
-            (name, _header_value(value))
-            for name, value in (result.get("headers") or {}).items()
-            if name.lower() not in _HOP_BY_HOP
+            (_header_name(name), _header_value(value))
+            for name, value in _mapping(result, "headers").items()
+            if str(name).lower() not in _HOP_BY_HOP
         ]
         cookies = result.get("cookies") or []
         if not isinstance(cookies, list):
@@ -437,6 +472,8 @@ class FunctionUrl(HttpApi):
 
     name = "url"
     title = "function URL (payload 2.0)"
+    integration_timeout = None  # the function's own timeout, up to 15 minutes
+    request_limit = PAYLOAD_LIMIT
 
     def _id_header(self, request_id: str) -> list[tuple[str, str]]:
         return [("x-amzn-RequestId", request_id)]

@@ -12,27 +12,37 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import sys
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 from faas_grip.dev.doors import (
     PAYLOAD_LIMIT,
     Door,
     HttpRequest,
     HttpResponse,
-    MalformedResponse,
     make_door,
 )
-from faas_grip.dev.invoke import FunctionConfig, InProcessInvoker, Invoker, log_error
+from faas_grip.dev.invoke import (
+    FunctionConfig,
+    InProcessInvoker,
+    Invoker,
+    Outcome,
+    check_handler,
+    error_object,
+    log_error,
+)
 from faas_grip.dev.pushpin import READY_PATH
 from faas_grip.dev.runtime_api import RicInvoker, RuntimeClientMissing
 from faas_grip.dev.watch import CodeWatcher
@@ -42,17 +52,80 @@ class BadRequest(Exception):
     """The request itself cannot be read (answered with 400)."""
 
 
+class PayloadTooLarge(Exception):
+    """The request body is over the door's payload limit (answered as the door does, 413)."""
+
+
+# Query parameters whose values are kept out of the access log: tokens, keys, signatures,
+# passwords (`token`, `access_token`, `api_key`, `X-Amz-Signature`, `auth`, `session`, ...).
+_SECRET_PARAMETER = re.compile(
+    r"token|key|sig|auth|pass|pwd|secret|session|credential|jwt|cookie|code", re.IGNORECASE
+)
+
+
+def redact_target(target: str) -> str:
+    """The request target for the log, with the values of likely secrets replaced by `***`."""
+    path, mark, query = target.partition("?")
+    if not mark:
+        return target
+    parts = []
+    for item in query.split("&"):
+        name, equals, value = item.partition("=")
+        if equals and value and _SECRET_PARAMETER.search(unquote_plus(name)):
+            value = "***"
+        parts.append(f"{name}{equals}{value}")
+    return f"{path}?{'&'.join(parts)}"
+
+
 class LocalGateway(ThreadingHTTPServer):
     """A ThreadingHTTPServer that hands every request to a door and an invoker."""
 
     daemon_threads = True
 
-    def __init__(self, sock: socket.socket, door: Door, invoker: Invoker) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        door: Door,
+        invoker: Invoker,
+        integration_timeout: float | None = None,
+    ) -> None:
         super().__init__(sock.getsockname(), _RequestHandler, bind_and_activate=False)
         self.socket.close()
         self.socket = sock  # already bound and listening: inherited from the parent
         self.door = door
         self.invoker = invoker
+        # API Gateway stops waiting after this (29 s REST, 30 s HTTP API); None: no such limit.
+        self.integration_timeout = (
+            door.integration_timeout if integration_timeout is None else integration_timeout
+        )
+
+    def _invoke(self, event: bytes, request_id: str) -> Outcome | None:
+        """The function's outcome; None when the integration timed out first. The invocation
+        then goes on in the background, as the Lambda function does on AWS."""
+        limit = self.integration_timeout
+        if limit is None:
+            return self.invoker.invoke(event, request_id)
+        box: list[Outcome] = []
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                box.append(self.invoker.invoke(event, request_id))
+            except Exception as exc:  # an invoker bug: answered as a function error
+                box.append(Outcome(error=error_object(exc, "Runtime.Unknown")))
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name=f"invoke-{request_id[:8]}", daemon=True).start()
+        if not done.wait(limit):
+            print(
+                f"[gateway] integration timed out after {limit:g} s (request {request_id}); "
+                "the function goes on until its own timeout",
+                file=sys.stderr,
+                flush=True,
+            )
+            return None
+        return box[0]
 
     def respond(self, request: HttpRequest) -> HttpResponse:
         """Build the event, invoke the function, and shape its answer as the door would."""
@@ -66,9 +139,11 @@ class LocalGateway(ThreadingHTTPServer):
                 flush=True,
             )
             return door.too_large(request_id)
-        outcome = self.invoker.invoke(event, request_id)
-        if outcome.timed_out:
+        outcome = self._invoke(event, request_id)
+        if outcome is None:
             return door.timeout(request_id)
+        # A function that hits its own timeout is a function error to API Gateway (502/500), not
+        # an integration timeout (504).
         if outcome.error is not None or outcome.payload is None:
             return door.function_error(request_id)
         if len(outcome.payload) > PAYLOAD_LIMIT:
@@ -83,7 +158,7 @@ class LocalGateway(ThreadingHTTPServer):
             return door.function_error(request_id)
         try:
             return door.response(json.loads(outcome.payload), request, request_id)
-        except (ValueError, MalformedResponse) as exc:
+        except Exception as exc:  # any unusable result: AWS answers 502 (REST) / 500 (HTTP API)
             print(
                 f"[gateway] malformed Lambda proxy response for {door.title}: {exc}",
                 file=sys.stderr,
@@ -100,9 +175,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # one access line per request is written in _serve
 
-    def _read_body(self) -> bytes:
+    def _read_body(self, limit: int | None = None) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             chunks: list[bytes] = []
+            received = 0
             while True:
                 line = self.rfile.readline(1024)
                 try:
@@ -113,12 +189,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
                     while self.rfile.readline(1024).strip():
                         pass  # trailers
                     return b"".join(chunks)
+                received += size
+                if limit is not None and received > limit:
+                    raise PayloadTooLarge
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline(16)
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             raise BadRequest("Content-Length is not a number") from None
+        if limit is not None and length > limit:
+            raise PayloadTooLarge  # refused unread, as API Gateway does
         return self.rfile.read(length) if length > 0 else b""
 
     def _serve(self) -> None:
@@ -130,12 +211,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._send(HttpResponse(200, headers, b"ready\n"))
             return
         started = time.monotonic()
+        door = self.server.door
         try:
             request = HttpRequest(
                 method=self.command,
                 target=self.path,
                 headers=list(self.headers.items()),
-                body=self._read_body(),
+                body=self._read_body(door.request_limit),
                 source_ip=self.client_address[0],
                 port=self.server.server_address[1],
             )
@@ -143,10 +225,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except BadRequest as exc:
             self.close_connection = True
             response = HttpResponse(400, [("Content-Type", "text/plain")], f"{exc}\n".encode())
+        except PayloadTooLarge:
+            self.close_connection = True  # the body is left unread
+            response = door.too_large(str(uuid.uuid4()))
+        except Exception:  # a gateway bug: the client still gets AWS's answer, and we a trace
+            traceback.print_exc()
+            response = door.function_error(str(uuid.uuid4()))
         self._send(response)
         elapsed = (time.monotonic() - started) * 1000
         print(
-            f"[gateway] {self.command} {self.path} {response.status} {elapsed:.1f} ms",
+            f"[gateway] {self.command} {redact_target(self.path)} {response.status} "
+            f"{elapsed:.1f} ms",
             file=sys.stderr,
             flush=True,
         )
@@ -218,6 +307,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runtime", default="inprocess")
     parser.add_argument("--binary-media-types", default=None, help="JSON list")
     parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--integration-timeout", type=float, default=None)
+    parser.add_argument("--allow-broken-handler", action="store_true")
     parser.add_argument("--listen-fd", type=int, required=True)
     parser.add_argument("--control-fd", type=int, required=True)
     args = parser.parse_args(argv)
@@ -251,13 +342,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     except RuntimeClientMissing as exc:
         print(f"faas-grip dev: {exc}", file=sys.stderr, flush=True)
         sys.exit(1)
-    init_error = invoker.load()
+    control = socket.socket(fileno=args.control_fd)
+    if isinstance(invoker, RicInvoker):
+        # The runtime client imports the handler in its own process: try it in a throwaway one.
+        init_error = check_handler(config)
+        if init_error is None or args.allow_broken_handler:
+            invoker.load()
+    else:
+        init_error = invoker.load()
     if init_error is not None:
         log_error("init", init_error)
+        if not args.allow_broken_handler:
+            # A handler that cannot load at start is a typo or a wrong --code-dir: say so now.
+            control.sendall(b"init-error " + json.dumps(init_error).encode() + b"\n")
+            invoker.close()
+            sys.exit(1)
 
     listener = socket.socket(fileno=args.listen_fd)
-    control = socket.socket(fileno=args.control_fd)
-    server = LocalGateway(listener, door, invoker)
+    server = LocalGateway(listener, door, invoker, args.integration_timeout)
     stop = threading.Event()
     lifeline = _Lifeline(control, stop)
     for signum in (signal.SIGTERM, signal.SIGINT):

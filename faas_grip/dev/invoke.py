@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -146,6 +147,33 @@ def _is_user_module(module: object, root: str) -> bool:
         return False
     path = os.path.realpath(path)
     return path.startswith(root + os.sep) and "site-packages" not in path
+
+
+def check_handler(config: FunctionConfig) -> dict[str, Any] | None:
+    """Import the handler in a throwaway process (the ric runtime imports it in its own): the
+    init error Lambda would report, or None."""
+    script = (
+        "import json, sys; from pathlib import Path\n"
+        "from faas_grip.dev.invoke import FunctionConfig, InProcessInvoker\n"
+        "config = FunctionConfig(handler=sys.argv[1], code_dir=Path.cwd())\n"
+        "print('\\n' + json.dumps(InProcessInvoker(config).load()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, config.handler],
+        cwd=config.code_dir,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    try:
+        error = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        error = None
+    if done.returncode != 0 and error is None:
+        return {"errorMessage": done.stderr.strip(), "errorType": "Runtime.ExitError"}
+    return error if isinstance(error, dict) else None
 
 
 class InProcessInvoker:

@@ -24,6 +24,8 @@ from types import TracebackType
 from typing import IO, Any
 
 from faas_grip.dev.doors import DOORS
+from faas_grip.dev.history import LocalHistory
+from faas_grip.dev.ministack import MiniStack
 from faas_grip.dev.pushpin import Pushpin
 
 RUNTIMES = ("inprocess", "ric")
@@ -39,6 +41,20 @@ _GRIP_VARIABLES = (
 
 class GatewayError(RuntimeError):
     """The gateway process did not start."""
+
+
+class HandlerError(GatewayError):
+    """The handler cannot be loaded at start (no such module or function, or its import fails).
+
+    `error` is the init error Lambda would report (`errorType`, `errorMessage`, `stackTrace`).
+    """
+
+    def __init__(self, handler: str, code_dir: Path, error: Mapping[str, Any]) -> None:
+        self.error = dict(error)
+        super().__init__(
+            f"cannot load handler {handler} from {code_dir}: "
+            f"{error.get('errorType')}: {error.get('errorMessage')}"
+        )
 
 
 class Gateway:
@@ -61,6 +77,8 @@ class Gateway:
         timeout: float = 30.0,
         port: int | None = None,
         log: str | os.PathLike[str] | None = None,
+        integration_timeout: float | None = None,
+        check_handler: bool = True,
     ) -> None:
         if api not in DOORS:
             raise ValueError(f"api must be one of {', '.join(DOORS)}, not {api!r}")
@@ -78,6 +96,8 @@ class Gateway:
         self.env = dict(env or {})
         self.binary_media_types = None if binary_media_types is None else list(binary_media_types)
         self.timeout = timeout
+        self.integration_timeout = integration_timeout
+        self.check_handler = check_handler
         self.log = log
         # Bound now, so the port is known (and Pushpin can be routed to it) before the child runs.
         self._listener = socket.create_server(("127.0.0.1", port or 0), backlog=128)
@@ -124,6 +144,10 @@ class Gateway:
         ]
         if self.binary_media_types is not None:
             command += ["--binary-media-types", json.dumps(self.binary_media_types)]
+        if self.integration_timeout is not None:
+            command += ["--integration-timeout", str(self.integration_timeout)]
+        if not self.check_handler:
+            command.append("--allow-broken-handler")
         with contextlib.ExitStack() as stack:
             out: IO[bytes] | None = None
             if self.log is not None:
@@ -149,13 +173,18 @@ class Gateway:
     def _wait_ready(self, control: socket.socket, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         data = b""
-        while b"ready" not in data:
+        while True:
+            line, newline, _ = data.partition(b"\n")
+            if newline and line.startswith(b"init-error "):
+                raise HandlerError(self.handler, self.code_dir, json.loads(line[11:]))
+            if newline and line == b"ready":
+                return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise GatewayError(f"the gateway did not start within {timeout}s")
             readable, _, _ = select.select([control], [], [], min(remaining, 0.2))
             if readable:
-                chunk = control.recv(64)
+                chunk = control.recv(65536)
                 if not chunk:
                     code = self._process.wait() if self._process else None
                     raise GatewayError(
@@ -164,8 +193,9 @@ class Gateway:
                     )
                 data += chunk
 
-    def reap_on_orphan(self, pushpin: Pushpin) -> None:
-        """Have the gateway stop this Pushpin if this process dies without stopping it."""
+    def reap_on_orphan(self, pushpin: Pushpin | MiniStack) -> None:
+        """Have the gateway stop this Pushpin (or MiniStack) if this process dies without
+        stopping it."""
         if self._control is not None and pushpin.pid is not None:
             folder = f" {pushpin.dir}" if pushpin.owns_dir else ""
             self._control.sendall(f"reap {pushpin.pid}{folder}\n".encode())
@@ -204,6 +234,8 @@ class DevServer:
     key generated for this run). With `proxies=2` or more, several Pushpin instances share the
     gateway and the key, and the function gets GRIP_PROXIES listing them all. Values in `env` win
     over those. `pushpin_options` go to each `Pushpin(...)` (e.g. `message_wait_ms`).
+    `history` ("memory" or "dynamodb") gives the function a channel history store (see
+    faas_grip.dev.history); with "dynamodb", MiniStack runs beside it.
     """
 
     def __init__(
@@ -220,9 +252,13 @@ class DevServer:
         proxies: int = 1,
         pushpin_options: Mapping[str, Any] | None = None,
         log: str | os.PathLike[str] | None = None,
+        integration_timeout: float | None = None,
+        check_handler: bool = True,
+        history: str | None = None,
     ) -> None:
         if proxies < 1:
             raise ValueError("proxies must be at least 1")
+        self.history = None if history is None else LocalHistory(history)
         self.sig_iss = "pushpin"
         self.sig_key = secrets.token_urlsafe(32)
         self._gateway_options: dict[str, Any] = {
@@ -232,6 +268,8 @@ class DevServer:
             "binary_media_types": binary_media_types,
             "timeout": timeout,
             "log": log,
+            "integration_timeout": integration_timeout,
+            "check_handler": check_handler,
         }
         self.handler = handler
         self._extra_env = dict(env or {})
@@ -290,10 +328,14 @@ class DevServer:
             self.env = {"GRIP_URL": self.pushpin.grip_url}
         else:
             self.env = {"GRIP_PROXIES": json.dumps([p.grip_url for p in self.pushpins])}
-        self.env.update(self._extra_env)
         try:
+            if self.history is not None:
+                self.env.update(self.history.start())
+            self.env.update(self._extra_env)
             gateway = self.gateway = Gateway(self.handler, env=self.env, **self._gateway_options)
             gateway.start()  # first: Pushpin's readiness probe goes through it
+            if self.history is not None and self.history.ministack is not None:
+                gateway.reap_on_orphan(self.history.ministack)
             for pushpin in self.pushpins:
                 pushpin.routes = [f"* 127.0.0.1:{gateway.port},over_http"]
                 pushpin.start()
@@ -308,6 +350,16 @@ class DevServer:
             self.gateway.stop()
         for pushpin in self.pushpins:
             pushpin.stop()
+        if self.history is not None:
+            self.history.stop()
+
+    def restart_pushpin(self, index: int = 0) -> None:
+        """Stop one Pushpin instance and start it again on the same ports, as a proxy restart
+        or deployment would: its clients are cut off and reconnect."""
+        pushpin = self.pushpins[index]
+        pushpin.restart()
+        if self.gateway is not None:
+            self.gateway.reap_on_orphan(pushpin)
 
     def __enter__(self) -> DevServer:
         return self.start()

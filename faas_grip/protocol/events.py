@@ -75,7 +75,19 @@ class WebSocketEvent(_Event):
 
 def decode_events(body: bytes | bytearray | memoryview) -> list[WebSocketEvent]:
     """Decode a WebSocket-over-HTTP body into events; raise GripProtocolError if malformed."""
-    data = bytes(body)
+    data = body if body.__class__ is bytes else bytes(body)
+    # One event whose line was seen before (the usual warm request): exactly its line, CRLF,
+    # the declared length of content and CRLF, or the general reading below decides.
+    eol = data.find(b"\r\n", 0, _MAX_LINE)
+    parsed = _LINES.get(data[:eol]) if eol > 0 else None
+    if parsed is not None:
+        size = len(data)
+        type_, length = parsed
+        if length < 0:
+            if size == eol + 2:
+                return [tuple.__new__(WebSocketEvent, (type_, None))]
+        elif size == eol + length + 4 and data.endswith(b"\r\n"):
+            return [tuple.__new__(WebSocketEvent, (type_, data[eol + 2 : size - 2]))]
     # Many small events: splitting at every CRLF (in C) beats reading them one by one. Larger
     # messages: reading event by event never looks inside them, while splitting searches every
     # byte for CRLF (about 1 GB/s here). A sample of the body's start tells them apart; a
@@ -127,6 +139,12 @@ def _resume(data: bytes, pieces: list[bytes], events: list[WebSocketEvent]) -> l
     return _decode_sequential(data, sum(map(len, pieces[:used])) + 2 * used, events)
 
 
+# Event lines already parsed, kept across calls: a warm function sees the same few lines
+# (`TEXT 5`, `PING`...) again and again. Bounded: cleared when full.
+_LINES: dict[bytes, tuple[str, int]] = {}
+_LINES_MAX = 4096
+
+
 def _decode_walk(data: bytes) -> list[WebSocketEvent]:
     # `_decode_sequential` with each distinct line parsed once and the CRLF looked for only
     # where a line can end; anything unusual is left to `_decode_sequential` from that event.
@@ -135,7 +153,9 @@ def _decode_walk(data: bytes) -> list[WebSocketEvent]:
     new = tuple.__new__
     find = data.find
     size = len(data)
-    lines: dict[bytes, tuple[str, int]] = {}
+    lines = _LINES
+    if len(lines) >= _LINES_MAX:
+        lines.clear()
     pos = 0
     while pos < size:
         eol = find(b"\r\n", pos, pos + _MAX_LINE)
@@ -212,15 +232,18 @@ def encode_events(events: Iterable[WebSocketEvent]) -> bytes:
     """Encode events as a WebSocket-over-HTTP body (lower-case hex lengths, as Pushpin writes)."""
     parts: list[bytes] = []
     append = parts.append
-    for event in events:
-        content = event.content
+    for type_, content in events:
         if content is None:
-            append(b"%s\r\n" % event.type.encode("ascii"))
+            append(_LINE_ENDS[type_])
         else:
-            append(b"%s %x\r\n" % (event.type.encode("ascii"), len(content)))
+            append(b"%s %x\r\n" % (_TYPE_BYTES[type_], len(content)))
             append(content)
             append(b"\r\n")
     return b"".join(parts)
+
+
+_TYPE_BYTES = {t: t.encode("ascii") for t in EVENT_TYPES}
+_LINE_ENDS = {t: t.encode("ascii") + b"\r\n" for t in EVENT_TYPES}
 
 
 def _error(index: int, problem: str) -> GripProtocolError:

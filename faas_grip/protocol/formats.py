@@ -10,6 +10,7 @@ import base64
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from faas_grip.protocol.filters import publish_meta
 from faas_grip.protocol.headers import check_header_name, check_header_value
 from faas_grip.protocol.instruct import check_name
 
@@ -44,18 +45,29 @@ class Format:
 
 
 class HttpStreamFormat(Format):
-    """Content appended to every held HTTP stream; `close=True` ends the streams instead."""
+    """Content appended to every held HTTP stream; `close=True` ends the streams instead.
+
+    `hint=True` carries no content: it tells the proxy that the channel has news, and the proxy
+    fetches it from each stream's next link (`GripInstruct.set_next_link`).
+    """
 
     name = "http-stream"
-    __slots__ = ("close", "content")
+    __slots__ = ("close", "content", "hint")
 
-    def __init__(self, content: str | bytes | None = None, close: bool = False) -> None:
-        if content is None and not close:
-            raise ValueError("HttpStreamFormat needs content, or close=True")
+    def __init__(
+        self, content: str | bytes | None = None, close: bool = False, *, hint: bool = False
+    ) -> None:
+        if hint and (content is not None or close):
+            raise ValueError("a hint carries no content and does not close")
+        if content is None and not close and not hint:
+            raise ValueError("HttpStreamFormat needs content, or close=True, or hint=True")
         self.content = content
         self.close = close
+        self.hint = hint
 
     def export(self) -> JSON:
+        if self.hint:
+            return {"action": "hint"}
         if self.close:
             return {"action": "close"}
         out: JSON = {}
@@ -64,10 +76,15 @@ class HttpStreamFormat(Format):
 
 
 class HttpResponseFormat(Format):
-    """The response that completes every held long-poll request."""
+    """The response that completes every held long-poll request.
+
+    `body_patch` (a JSON Patch, RFC 6902, as a list of operations) instead of `body` answers
+    with the held request's own timeout body patched: that body must be a JSON object or array.
+    `hint=True` carries no response: the proxy asks each request's next link instead.
+    """
 
     name = "http-response"
-    __slots__ = ("body", "code", "headers", "reason")
+    __slots__ = ("body", "body_patch", "code", "headers", "hint", "reason")
 
     def __init__(
         self,
@@ -75,7 +92,16 @@ class HttpResponseFormat(Format):
         code: int | None = None,
         reason: str | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        body_patch: Iterable[Mapping[str, Any]] | None = None,
+        hint: bool = False,
     ) -> None:
+        if hint and (body is not None or body_patch is not None or code or reason or headers):
+            raise ValueError("a hint carries no response: no body, body_patch, code or headers")
+        if body is not None and body_patch is not None:
+            raise ValueError("give body or body_patch, not both")
+        self.hint = hint
+        self.body_patch = None if body_patch is None else _json_patch(body_patch)
         if code is not None and (not isinstance(code, int) or not 100 <= code <= 999):
             raise ValueError(f"status code must be an integer 100-999, not {code!r}")
         self.body = body
@@ -87,6 +113,8 @@ class HttpResponseFormat(Format):
         }
 
     def export(self) -> JSON:
+        if self.hint:
+            return {"action": "hint"}
         out: JSON = {}
         if self.code is not None:
             out["code"] = self.code
@@ -94,16 +122,38 @@ class HttpResponseFormat(Format):
             out["reason"] = self.reason
         if self.headers:
             out["headers"] = dict(self.headers)
-        if self.body is not None:
+        if self.body_patch is not None:
+            out["body-patch"] = [dict(op) for op in self.body_patch]
+        elif self.body is not None:
             _content("body", self.body, out)
         return out
 
 
+_PATCH_OPS = frozenset(("add", "remove", "replace", "move", "copy", "test"))
+
+
+def _json_patch(patch: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], ...]:
+    ops = tuple(dict(op) for op in patch)
+    if not ops:
+        raise ValueError("body_patch needs at least one operation")
+    for index, op in enumerate(ops):
+        if op.get("op") not in _PATCH_OPS or not isinstance(op.get("path"), str):
+            raise ValueError(
+                f"body_patch operation {index} must have an 'op' ({', '.join(sorted(_PATCH_OPS))})"
+                f" and a 'path' string (RFC 6902), got {op!r}"
+            )
+    return ops
+
+
 class WebSocketMessageFormat(Format):
-    """A message to every subscribed WebSocket; `close=True` closes them (code, reason)."""
+    """A message to every subscribed WebSocket; `close=True` closes them (code, reason).
+
+    `refresh=True` has the proxy send each subscribed connection's backend a request (as a
+    keep-alive does), so the handler can act for it. Pushpin 1.40 and later: 1.36 refuses it.
+    """
 
     name = "ws-message"
-    __slots__ = ("binary", "close", "code", "content", "reason")
+    __slots__ = ("binary", "close", "code", "content", "reason", "refresh")
 
     def __init__(
         self,
@@ -112,9 +162,13 @@ class WebSocketMessageFormat(Format):
         close: bool = False,
         code: int | None = None,
         reason: str | None = None,
+        *,
+        refresh: bool = False,
     ) -> None:
-        if content is None and not close:
-            raise ValueError("WebSocketMessageFormat needs content, or close=True")
+        if refresh and (content is not None or close):
+            raise ValueError("refresh carries no content and does not close")
+        if content is None and not close and not refresh:
+            raise ValueError("WebSocketMessageFormat needs content, or close=True, or refresh=True")
         if (code is not None or reason is not None) and not close:
             raise ValueError("code and reason only apply with close=True")
         if code is not None or reason is not None:
@@ -129,8 +183,11 @@ class WebSocketMessageFormat(Format):
         self.close = close
         self.code = code
         self.reason = reason
+        self.refresh = refresh
 
     def export(self) -> JSON:
+        if self.refresh:
+            return {"action": "refresh"}
         if self.close:
             out: JSON = {"action": "close"}
             if self.code is not None:
@@ -150,9 +207,17 @@ FormatsArg = Format | Iterable[Format]
 
 
 class Item:
-    """One publish: formats for each transport, plus optional id / prev-id / meta."""
+    """One publish: formats for each transport, plus optional id / prev-id / meta.
 
-    __slots__ = ("formats", "id", "meta", "prev_id")
+    `no_seq=True` delivers the item at once even when its prev-id does not follow the channel's
+    last id (the proxy would otherwise hold it back, then recover). `sender`, `skip_users` and
+    `require_sub` set the publish meta Pushpin's filters read (faas_grip.protocol.filters):
+    the item skips the subscriber whose `user` is `sender` (skip-self), the users in
+    `skip_users` (skip-users), and HTTP sessions not also on channel `require_sub`
+    (require-sub; GRIP_PREFIX is added to it as to the channel).
+    """
+
+    __slots__ = ("formats", "id", "meta", "no_seq", "prev_id", "require_sub")
 
     def __init__(
         self,
@@ -160,6 +225,11 @@ class Item:
         id: str | None = None,
         prev_id: str | None = None,
         meta: Mapping[str, str] | None = None,
+        *,
+        no_seq: bool = False,
+        sender: str | None = None,
+        skip_users: Iterable[str] | None = None,
+        require_sub: str | None = None,
     ) -> None:
         fmts = [formats] if isinstance(formats, Format) else list(formats)
         if not fmts:
@@ -170,17 +240,26 @@ class Item:
         self.formats: tuple[Format, ...] = tuple(fmts)
         self.id = None if id is None else check_name(str(id), "item id")
         self.prev_id = None if prev_id is None else check_name(str(prev_id), "item prev-id")
-        self.meta = dict(meta) if meta else None
+        filter_meta = publish_meta(sender, skip_users)
+        self.meta = {**meta, **filter_meta} if meta else filter_meta or None
+        self.require_sub = None if require_sub is None else check_name(require_sub, "require_sub")
+        self.no_seq = bool(no_seq)
 
-    def export(self, channel: str) -> JSON:
-        """Pushpin's JSON for this item on `channel` (the channel already prefixed)."""
+    def export(self, channel: str, prefix: str = "") -> JSON:
+        """Pushpin's JSON for this item on `channel` (the channel already prefixed; `prefix` is
+        the one it got, added to `require_sub` too)."""
         out: JSON = {"channel": channel}
         if self.id is not None:
             out["id"] = self.id
         if self.prev_id is not None:
             out["prev-id"] = self.prev_id
-        if self.meta:
-            out["meta"] = self.meta
+        meta = self.meta
+        if self.require_sub is not None:
+            meta = {**(meta or {}), **publish_meta(require_sub=prefix + self.require_sub)}
+        if meta:
+            out["meta"] = meta
+        if self.no_seq:
+            out["no-seq"] = True
         out["formats"] = {f.name: f.export() for f in self.formats}
         return out
 

@@ -10,6 +10,7 @@ import base64
 from collections.abc import Iterable
 from typing import Literal
 
+from faas_grip.protocol.filters import check_filter
 from faas_grip.protocol.headers import check_header_name, check_header_value
 
 # Printable ASCII minus the characters that separate values and parameters in GRIP headers.
@@ -34,14 +35,16 @@ def check_name(value: str, what: str) -> str:
 
 
 class Channel:
-    """A channel to subscribe to, optionally with the id of the last item seen and filters."""
+    """A channel to subscribe to, optionally with the id of the last item seen and filters
+    (Pushpin's names: skip-self, skip-users, require-sub, build-id, var-subst; see
+    faas_grip.protocol.filters)."""
 
     __slots__ = ("filters", "name", "prev_id")
 
     def __init__(self, name: str, prev_id: str | None = None, filters: Iterable[str] = ()) -> None:
         self.name = check_name(name, "channel name")
         self.prev_id = None if prev_id is None else check_name(str(prev_id), "prev-id")
-        self.filters = tuple(check_name(f, "filter") for f in filters)
+        self.filters = tuple(check_filter(check_name(f, "filter")) for f in filters)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Channel):
@@ -110,6 +113,8 @@ class GripInstruct:
         self.timeout: int | None = None
         self.keep_alive: tuple[str, KeepAliveFormat, int, KeepAliveMode | None] | None = None
         self.next_link: tuple[str, int | None] | None = None
+        self.gone_link: str | None = None
+        self.expose_headers: list[str] = []
         self.status: str | None = None
         self.meta: dict[str, str] = {}
 
@@ -160,10 +165,24 @@ class GripInstruct:
 
     def set_next_link(self, uri: str, timeout: int | None = None) -> None:
         """Ask the proxy to fetch `uri` when the stream needs more (recovery, continuation)."""
-        check_header_value(uri, "next link")
-        if not uri or any(c in uri for c in "<> \t"):
-            raise ValueError(f"next link {uri!r} must be a non-empty URI without <, > or spaces")
+        _check_link(uri, "next link")
         self.next_link = (uri, None if timeout is None else _non_negative(timeout, "link timeout"))
+
+    def set_gone_link(self, uri: str) -> None:
+        """Ask the proxy to POST to `uri` when the client's stream or long-poll has ended
+        (`Grip-Link: <uri>; rel=gone`), to let the backend clean up.
+
+        Pushpin 1.41 and later: older versions (Debian's 1.36) ignore it.
+        """
+        _check_link(uri, "gone link")
+        self.gone_link = uri
+
+    def set_expose_headers(self, names: Iterable[str]) -> None:
+        """Pass only these headers of this response on to the client (`Grip-Expose-Headers`);
+        without it the proxy passes every header but the Grip-* ones."""
+        self.expose_headers = [check_header_name(name, "exposed header") for name in names]
+        if not self.expose_headers:
+            raise ValueError("set_expose_headers needs at least one header name")
 
     def set_status(self, code: int, reason: str | None = None) -> None:
         """Status for the proxy to give the client (when the real status would be misread)."""
@@ -193,17 +212,29 @@ class GripInstruct:
             value, fmt, timeout, mode = self.keep_alive
             ka = f"{value}; format={fmt}; timeout={timeout}"
             headers["Grip-Keep-Alive"] = ka + (f"; mode={mode}" if mode else "")
+        links = []
         if self.next_link is not None:
             uri, link_timeout = self.next_link
             link = f"<{uri}>; rel=next"
-            headers["Grip-Link"] = link + (
-                f"; timeout={link_timeout}" if link_timeout is not None else ""
-            )
+            links.append(link + (f"; timeout={link_timeout}" if link_timeout is not None else ""))
+        if self.gone_link is not None:
+            links.append(f"<{self.gone_link}>; rel=gone")
+        if links:
+            headers["Grip-Link"] = ", ".join(links)
+        if self.expose_headers:
+            headers["Grip-Expose-Headers"] = ", ".join(self.expose_headers)
         if self.status is not None:
             headers["Grip-Status"] = self.status
         if self.meta:
             headers["Grip-Set-Meta"] = ", ".join(f'{k}="{v}"' for k, v in self.meta.items())
         return headers
+
+
+def _check_link(uri: str, what: str) -> None:
+    check_header_value(uri, what)
+    # `,` would split the Grip-Link header where the proxy reads several links.
+    if not uri or any(c in uri for c in "<> \t,"):
+        raise ValueError(f"{what} {uri!r} must be a non-empty URI without <, >, commas or spaces")
 
 
 def parse_grip_last(value: str | None) -> dict[str, str]:

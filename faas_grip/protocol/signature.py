@@ -40,8 +40,10 @@ class VerifyKey:
 
 
 def load_verify_key(key: bytes | str | Mapping[str, Any] | VerifyKey) -> VerifyKey:
-    """Interpret a verify key: a shared secret (str, bytes or `base64:…`), a PEM public key,
-    or a JWK (JSON text or dict). Raise GripConfigError when it cannot be used."""
+    """Interpret a verify key: a shared secret (text or bytes), a PEM public key, or a JWK
+    (JSON text or dict); any text form may also come as `base64:…`. This is the one parser
+    behind every entry point (decorators, GRIP_VERIFY_KEY, GRIP URLs, GRIP_PROXIES). Raise
+    GripConfigError when the key cannot be used."""
     if isinstance(key, VerifyKey):
         return key
     if isinstance(key, Mapping):
@@ -57,20 +59,27 @@ def load_verify_key(key: bytes | str | Mapping[str, Any] | VerifyKey) -> VerifyK
 
 @functools.lru_cache(maxsize=16)
 def _load_cached(key: bytes | str) -> VerifyKey:
-    text = key.decode("latin-1") if isinstance(key, bytes) else key
+    # `base64:` only wraps the value: what it holds (secret, PEM, JWK) is told apart below,
+    # the same way whether it came from a decorator argument, the environment or a GRIP URL.
+    value = decode_key(key) if isinstance(key, str) else key
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
     stripped = text.strip()
     if stripped.startswith("-----BEGIN"):
         return _from_pem(stripped.encode("ascii", "replace"))
-    if isinstance(key, str) and stripped.startswith("{"):
+    if stripped.startswith("{"):
         try:
             jwk = json.loads(stripped)
         except ValueError as exc:
-            raise GripConfigError(
-                f"verify key looks like a JWK but is not valid JSON: {exc}"
-            ) from exc
-        return _from_jwk(jwk)
-    secret = decode_key(key) if isinstance(key, str) else key
-    raw = secret.encode("utf-8") if isinstance(secret, str) else secret
+            if isinstance(value, str):  # typed as text: a broken JWK, not a secret
+                raise GripConfigError(
+                    f"verify key looks like a JWK but is not valid JSON: {exc}"
+                ) from exc
+        else:
+            if isinstance(jwk, dict) and "kty" in jwk:
+                return _from_jwk(jwk)
+            if isinstance(value, str):
+                raise GripConfigError("a JWK verify key must be a JSON object with a 'kty'")
+    raw = value.encode("utf-8") if isinstance(value, str) else value
     if not raw:
         raise GripConfigError("the Grip-Sig verify key is empty")
     if len(raw) < _MIN_HMAC_BYTES:

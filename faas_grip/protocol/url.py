@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from faas_grip.errors import GripConfigError
@@ -25,16 +28,25 @@ class GripConfig:
         control_iss: str | None = None,
         key: bytes | str | None = None,
         verify_iss: str | None = None,
-        verify_key: bytes | str | None = None,
+        verify_key: bytes | str | Mapping[str, Any] | None = None,
         basic_auth: tuple[str, str] | None = None,
     ) -> None:
+        if isinstance(key, Mapping):
+            raise GripConfigError(
+                f"GRIP proxy {control_uri}: key must be text or bytes (it signs publish tokens); "
+                "a JWK belongs in verify_key"
+            )
+        if isinstance(verify_key, Mapping):
+            # A JWK object (GRIP_PROXIES allows one): kept as canonical JSON text, so the
+            # config stays hashable and comparable; load_verify_key reads it back as a JWK.
+            verify_key = json.dumps(dict(verify_key), sort_keys=True)
         if not control_uri or not control_uri.startswith(("http://", "https://")):
             raise GripConfigError(f"control URI must be an http(s) URL, got {control_uri!r}")
         self.control_uri = control_uri
         self.control_iss = control_iss
         self.key = key
         self.verify_iss = verify_iss
-        self.verify_key = verify_key
+        self.verify_key: bytes | str | None = verify_key
         self.basic_auth = basic_auth
 
     def __eq__(self, other: object) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from faas_grip.errors import GripProtocolError, NoMessageError, WebSocketDisconnected
 from faas_grip.protocol.events import (
@@ -26,12 +26,16 @@ from faas_grip.protocol.events import (
     encode_events,
 )
 from faas_grip.protocol.headers import (
+    _TCHAR,
     CaseInsensitiveDict,
     check_header_name,
     check_header_value,
     is_token,
 )
 from faas_grip.protocol.instruct import Channel, check_name
+
+if TYPE_CHECKING:
+    from faas_grip.history.base import History
 
 # Headers of the OPEN reply that Pushpin consumes itself instead of passing them to the client.
 _RESERVED_ACCEPT_HEADERS = frozenset(
@@ -46,9 +50,11 @@ _RESERVED_ACCEPT_HEADERS = frozenset(
 # Pushpin refuses a reply body larger than this: the client's handshake fails with 502, or the
 # open connection is dropped. `send()` and friends raise before a reply grows past it.
 MAX_REPLY_BYTES = 1_000_000
+_REPLAY_LIMIT = 1000  # events per subscribe(after=)
 # Room kept for what outgoing_events() adds around the queued events: OPEN and a CLOSE echo.
 _RENDER_RESERVE = len(b"OPEN\r\n") + len(b"CLOSE 2\r\n\x03\xe8\r\n")
 _NO_STATUS = (1005, 1006, 1015)  # reserved: never sent in a close frame
+_MAX_CONTROL_PAYLOAD = 125  # a control frame's payload (RFC 6455 §5.5)
 _MAX_REASON_BYTES = 123  # a close frame's payload is at most 125 bytes, 2 of them the code
 
 
@@ -154,6 +160,17 @@ class Meta(MutableMapping[str, str]):
                 return value
         return self._values[key]
 
+    def get(self, name: str, default: Any = None) -> Any:
+        # Mapping.get, without its extra layers: handlers read meta on every request.
+        if self._read is None:
+            key = name.lower()
+            headers = self._headers
+            if headers is not None and key and _TCHAR.issuperset(key):  # is_token(key)
+                value = headers.peek("Meta-" + key) or headers.peek("Meta-" + key.title())
+                if value is not None:
+                    return value
+        return self._values.get(name.lower(), default)
+
     def __setitem__(self, name: str, value: str) -> None:
         key = check_header_name(name, "meta name").lower()
         self._values[key] = self._changes[key] = check_header_value(
@@ -207,6 +224,10 @@ class WebSocketContext:
     _protocol: str | None = None
     _rejection: tuple[int, dict[str, str], bytes] | None = None
     _closed = False  # a CLOSE or DISCONNECT was queued by the handler
+    _client_close: WebSocketEvent | None = None  # the client's first CLOSE in this batch
+    _accept_headers: Mapping[str, str] = {}  # replaced, never mutated
+    # What subscribe(after=) replays from; None: the store GRIP_HISTORY_TABLE names.
+    history: History | None = None
 
     def __init__(
         self,
@@ -228,8 +249,11 @@ class WebSocketContext:
             check_message_prefix(message_prefix)
         self.message_prefix = message_prefix
         # Front doors hand over their case-insensitive headers: share them rather than copy.
-        self.headers = (
-            headers if isinstance(headers, CaseInsensitiveDict) else CaseInsensitiveDict(headers)
+        # (The MRO test is isinstance without ABCMeta's Python-level __instancecheck__.)
+        self.headers: CaseInsensitiveDict = (
+            headers  # type: ignore[assignment]
+            if CaseInsensitiveDict in type(headers).__mro__
+            else CaseInsensitiveDict(headers)
         )
         self.path = path
         self.query: dict[str, str] = dict(query) if query else {}
@@ -238,14 +262,17 @@ class WebSocketContext:
         self._texts: dict[int, str] = {}
         self._out: list[WebSocketEvent] = []
         self._reply_bytes = _RENDER_RESERVE
-        self._accept_headers: dict[str, str] = {}
         self._scan_incoming()
 
     def _scan_incoming(self) -> None:
-        # One pass before the handler runs: bad UTF-8 or a bad CLOSE is a 400 before the handler
-        # has acted, and every PING gets its PONG whether or not the handler reads that far.
+        # One pass before the handler runs: bad UTF-8, a bad CLOSE or an oversized PING is a 400
+        # before the handler has acted, and the batch's pings are answered whether or not the
+        # handler reads that far. Only the most recent PING gets its PONG (RFC 6455 §5.5.3
+        # allows it): a body of many pings cannot outgrow the reply limit.
         texts = self._texts
-        for index, (type_, content) in enumerate(self._in):
+        ping: WebSocketEvent | None = None
+        for index, event in enumerate(self._in):
+            type_, content = event
             if type_ == TEXT:
                 try:
                     texts[index] = content.decode("utf-8") if content else ""
@@ -254,9 +281,18 @@ class WebSocketContext:
                         f"event {index}: TEXT content is not valid UTF-8"
                     ) from exc
             elif type_ == PING:
-                self._queue(_event(PONG, content))
+                if content is not None and len(content) > _MAX_CONTROL_PAYLOAD:
+                    raise GripProtocolError(
+                        f"event {index}: PING payload of {len(content)} bytes; a ping holds at "
+                        f"most {_MAX_CONTROL_PAYLOAD}"
+                    )
+                ping = event
             elif type_ == CLOSE:
                 parse_close(content)
+                if self._client_close is None:
+                    self._client_close = event
+        if ping is not None:
+            self._queue(_event(PONG, ping.content))
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -333,7 +369,11 @@ class WebSocketContext:
     # -- the handshake -----------------------------------------------------------------------
 
     def accept(self, protocol: str | None = None, headers: Mapping[str, str] | None = None) -> None:
-        """Accept the connection (answering an OPEN), optionally choosing a subprotocol."""
+        """Accept the connection (answering an OPEN), optionally choosing a subprotocol.
+
+        On a later request the connection is open already: the arguments are checked, and
+        nothing is added to the reply (an OPEN mid-connection makes Pushpin drop the client).
+        """
         if self._rejection is not None:
             raise RuntimeError("the connection was already rejected")
         if protocol is not None:
@@ -353,9 +393,11 @@ class WebSocketContext:
                     f"header {name!r} is set by faas-grip itself and cannot be passed to accept()"
                 )
             extra[name] = check_header_value(value, f"accept header {name}")
+        if not self.is_opening():
+            return
         self._accepted = True
         self._protocol = protocol
-        self._accept_headers.update(extra)
+        self._accept_headers = {**self._accept_headers, **extra}
 
     def reject(
         self, status: int, body: str | bytes = "", headers: Mapping[str, str] | None = None
@@ -389,7 +431,15 @@ class WebSocketContext:
         """Send a text message to this client."""
         if not isinstance(text, str):
             raise TypeError(f"send() takes str; use send_binary() for {type(text).__name__}")
-        self._queue(_event(TEXT, (self.message_prefix + text).encode("utf-8")))
+        content = (self.message_prefix + text).encode()
+        length = len(content)
+        # _queue's size check, inline for the most frequent call: "TEXT", " ", hex digits,
+        # CRLF, content, CRLF.
+        size = self._reply_bytes + 9 + length + ((length.bit_length() + 3) >> 2 or 1)
+        if size > MAX_REPLY_BYTES:
+            self._queue(tuple.__new__(WebSocketEvent, (TEXT, content)))  # raises
+        self._reply_bytes = size
+        self._out.append(tuple.__new__(WebSocketEvent, (TEXT, content)))
 
     def send_binary(self, data: bytes) -> None:
         """Send a binary message to this client."""
@@ -404,15 +454,48 @@ class WebSocketContext:
         body = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
         self._queue(WebSocketEvent(TEXT, ("c:" + body).encode("utf-8")))
 
-    def subscribe(self, channel: str | Channel, filters: Iterable[str] | None = None) -> None:
-        """Subscribe this connection to a channel (GRIP_PREFIX is added)."""
+    def subscribe(
+        self,
+        channel: str | Channel,
+        filters: Iterable[str] | None = None,
+        *,
+        after: str | None = None,
+        user: str | None = None,
+    ) -> None:
+        """Subscribe this connection to a channel (GRIP_PREFIX is added).
+
+        `filters` are Pushpin's (faas_grip.protocol.filters). `user=NAME` first sets the
+        subscriber meta `user` that `skip-self` and `skip-users` compare with a publish's
+        `sender` / `skip_users` (it is the connection's, for all its channels).
+
+        `after=ID` then sends the channel's stored events after ID from `history`, as JSON
+        text messages `{"id", "event", "data"}` (ValueError when ID is not a decimal id). The
+        subscription comes first, so an event published meanwhile may also arrive live: clients
+        drop ids they have seen. A replay stops at 1,000 events or when the reply is full; the
+        client asks again from the last id it got.
+        """
         ch = channel if isinstance(channel, Channel) else Channel(channel, filters=filters or ())
         if isinstance(channel, Channel) and filters:
             ch = Channel(channel.name, channel.prev_id, (*channel.filters, *filters))
         message: dict[str, Any] = {"type": "subscribe", "channel": self.prefix + ch.name}
         if ch.filters:
             message["filters"] = list(ch.filters)
+        if user is not None:
+            self.set_meta("user", user)  # before subscribing: the first item is filtered too
         self.send_control(message)
+        if after is not None:
+            self._replay(ch.name, after)
+
+    def _replay(self, channel: str, after: str) -> None:
+        from faas_grip.history.config import default_history
+        from faas_grip.history.render import ws_text
+
+        store = self.history if self.history is not None else default_history()
+        for event in store.after(channel, after, limit=_REPLAY_LIMIT):
+            message = _event(TEXT, (self.message_prefix + ws_text(event)).encode("utf-8"))
+            if self._reply_bytes + _encoded_size(message) > MAX_REPLY_BYTES:
+                break  # the rest goes when the client asks again from the last id it got
+            self._queue(message)
 
     def unsubscribe(self, channel: str | Channel) -> None:
         name = channel.name if isinstance(channel, Channel) else check_name(channel, "channel name")
@@ -423,29 +506,52 @@ class WebSocketContext:
         self.send_control({"type": "detach"})
 
     def keep_alive(
-        self, content: str | bytes | None, timeout: int = 55, mode: str = "idle"
+        self,
+        content: str | bytes | None,
+        timeout: int = 55,
+        mode: str = "idle",
+        *,
+        message_type: str | None = None,
     ) -> None:
         """Have the proxy send `content` to the client after `timeout` idle seconds, or every
         `timeout` seconds with `mode="interval"`.
 
+        `message_type` ("text", "binary", "ping", "pong") is the frame it goes in; by default
+        text for str content, binary for bytes. The proxy sends it as is (no message prefix).
         `None` turns a previous keep-alive off.
         """
         if mode not in ("idle", "interval"):
             raise ValueError(f"keep-alive mode must be 'idle' or 'interval', not {mode!r}")
         message: dict[str, Any] = {"type": "keep-alive"}
         if content is not None:
-            if isinstance(content, str):
-                message["content"] = content
-            else:
-                import base64
-
-                message["content-bin"] = base64.b64encode(bytes(content)).decode("ascii")
+            _control_content(message, content, message_type)
             if not isinstance(timeout, int) or timeout < 1:
                 raise ValueError(f"keep-alive timeout must be a positive integer, not {timeout!r}")
             message["timeout"] = timeout
             if mode != "idle":  # idle is the proxy's default: the wire stays as it always was
                 message["mode"] = mode
+        elif message_type is not None:
+            raise ValueError("message_type applies to keep-alive content; None turns it off")
         self.send_control(message)
+
+    def send_delayed(
+        self, content: str | bytes, timeout: int = 1, *, message_type: str | None = None
+    ) -> None:
+        """Have the proxy send `content` to the client `timeout` seconds from now, unless
+        `flush_delayed()` sends it sooner. A new delayed message first sends the one pending.
+
+        Sent as is (no message prefix); `message_type` as for keep_alive().
+        """
+        if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1:
+            raise ValueError(f"send_delayed timeout must be a positive integer, not {timeout!r}")
+        message: dict[str, Any] = {"type": "send-delayed"}
+        _control_content(message, content, message_type)
+        message["timeout"] = timeout
+        self.send_control(message)
+
+    def flush_delayed(self) -> None:
+        """Have the proxy send the pending `send_delayed()` message now."""
+        self.send_control({"type": "flush-delayed"})
 
     def set_meta(self, name: str, value: str) -> None:
         """Set subscriber meta in the proxy (the `set-meta` control), used by publish filters."""
@@ -455,9 +561,16 @@ class WebSocketContext:
         self.send_control({"type": "set-meta", "name": name, "value": value})
 
     def close(self, code: int = 1000, reason: str = "") -> None:
-        """Close the connection with a code and an optional reason (at most 123 UTF-8 bytes)."""
+        """Close the connection with a code and an optional reason (at most 123 UTF-8 bytes).
+
+        On the opening request the connection is accepted first, unless the handler rejected it:
+        the client's handshake succeeds and the close frame follows (a close without an OPEN
+        makes Pushpin fail the handshake with 502). To refuse the handshake, use `reject()`.
+        """
         check_close_code(code)
         raw_reason = check_close_reason(reason)
+        if not self._accepted and self._rejection is None and self.is_opening():
+            self.accept()
         self._queue(WebSocketEvent(CLOSE, struct.pack(">H", code) + raw_reason))
         self._closed = True
 
@@ -468,7 +581,13 @@ class WebSocketContext:
 
     def _queue(self, event: WebSocketEvent) -> None:
         """Add an event to the reply, unless the reply would outgrow what the proxy accepts."""
-        size = self._reply_bytes + _encoded_size(event)
+        content = event[1]
+        if content is None:
+            size = self._reply_bytes + len(event[0]) + 2
+        else:  # as _encoded_size: type, " ", hex digits, CRLF, content, CRLF
+            length = len(content)
+            size = self._reply_bytes + len(event[0]) + ((length.bit_length() + 3) >> 2 or 1)
+            size += length + 5
         if size > MAX_REPLY_BYTES:
             raise ValueError(
                 f"this {event.type} would make the reply {size} bytes; the GRIP proxy accepts at "
@@ -486,16 +605,10 @@ class WebSocketContext:
         A client CLOSE the handler left unanswered is answered here, echoing its code, because
         Pushpin drops the TCP connection without one.
         """
-        events = [WebSocketEvent(OPEN)] if self._accepted else []
-        events.extend(self._out)
-        if not self._closed:
-            for event in self._in:
-                if event.type == CLOSE:
-                    code, _ = parse_close(event.content)
-                    events.append(
-                        WebSocketEvent(CLOSE, None if code is None else struct.pack(">H", code))
-                    )
-                    break
+        events = [_OPEN, *self._out] if self._accepted else list(self._out)
+        if not self._closed and self._client_close is not None:
+            code, _ = parse_close(self._client_close.content)
+            events.append(WebSocketEvent(CLOSE, None if code is None else struct.pack(">H", code)))
         return events
 
     def status(self) -> int:
@@ -523,12 +636,40 @@ class WebSocketContext:
         """The reply body: the encoded events, or the rejection's body."""
         if self._rejection is not None:
             return self._rejection[2]
+        if not self._accepted and self._client_close is None:
+            return encode_events(self._out)  # outgoing_events() would add nothing
         return encode_events(self.outgoing_events())
+
+
+_MESSAGE_TYPES = ("text", "binary", "ping", "pong")
+
+
+def _control_content(
+    message: dict[str, Any], content: str | bytes, message_type: str | None
+) -> None:
+    """Put `content` in a keep-alive or send-delayed control, as Pushpin reads it."""
+    if isinstance(content, str):
+        message["content"] = content
+    elif isinstance(content, (bytes, bytearray, memoryview)):
+        import base64
+
+        message["content-bin"] = base64.b64encode(bytes(content)).decode("ascii")
+    else:
+        raise TypeError(f"content must be str or bytes, not {type(content).__name__}")
+    if message_type is not None:
+        if message_type not in _MESSAGE_TYPES:
+            raise ValueError(
+                f"message_type must be one of {', '.join(_MESSAGE_TYPES)}, not {message_type!r}"
+            )
+        message["message-type"] = message_type
 
 
 def _event(type_: str, content: bytes | None) -> WebSocketEvent:
     # For events built here from checked parts: skips WebSocketEvent's validation.
     return tuple.__new__(WebSocketEvent, (type_, content))
+
+
+_OPEN = _event(OPEN, None)
 
 
 def _encoded_size(event: WebSocketEvent) -> int:

@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Protocol
 
+from faas_grip.aws.websocket_api.config import connections_table
 from faas_grip.errors import GripConfigError, PublishError, PublishFailure
 from faas_grip.protocol.formats import FormatsArg, Item
 from faas_grip.protocol.instruct import check_name
@@ -84,8 +85,8 @@ class Publisher:
     Each attempt has `connect_timeout` and `read_timeout` (seconds); a failed attempt (connection
     error, timeout, 5xx) is retried up to `attempts` tries in all, waiting `backoff`·[0.5, 1)
     seconds doubled after each retry. One call never takes longer than `deadline` seconds (None:
-    only the attempts bound it), nor past a `lambda_deadline`. `publish_many` splits its items
-    into requests of at most `max_body_bytes`.
+    only the attempts bound it), nor past a `lambda_deadline`, however slowly a proxy answers.
+    `publish_many` splits its items into requests of at most `max_body_bytes`.
     """
 
     def __init__(
@@ -143,12 +144,28 @@ class Publisher:
         id: str | None = None,
         prev_id: str | None = None,
         meta: Mapping[str, str] | None = None,
+        sender: str | None = None,
     ) -> None:
-        """Publish one item (one format or several) to `channel` on every proxy."""
-        self.publish_many([(channel, Item(formats, id=id, prev_id=prev_id, meta=meta))])
+        """Publish one item (one format or several) to `channel` on every proxy.
+
+        `sender` names who sent it: subscribers with the `skip-self` filter whose `user` is the
+        same do not get it (see Item for the other filter options)."""
+        item = Item(formats, id=id, prev_id=prev_id, meta=meta, sender=sender)
+        self.publish_many([(channel, item)])
 
     def publish_many(self, items: Iterable[tuple[str, Item]]) -> None:
-        """Publish (channel, Item) pairs in order, in as few requests as the size limit allows."""
+        """Publish (channel, Item) pairs in order, in as few requests as the size limit allows.
+
+        With GRIP_CONNECTIONS_TABLE set, a Publisher following the settings also posts them to
+        the channels' API Gateway WebSocket connections (faas_grip.aws.websocket_api)."""
+        if self._fixed is None and connections_table() is not None:
+            from faas_grip.aws.websocket_api.fanout import publish_with_connections
+
+            publish_with_connections(self, list(items))
+            return
+        self._publish_proxies(items)
+
+    def _publish_proxies(self, items: Iterable[tuple[str, Item]]) -> None:
         clients, prefix = self._resolve()
         encoded = [_encode(prefix, entry) for entry in items]
         if not encoded:
@@ -159,6 +176,31 @@ class Publisher:
         if failures:
             cause = next((f.exception for f in failures if f.exception is not None), None)
             raise PublishError(failures, len(clients)) from cause
+
+    async def apublish(
+        self,
+        channel: str,
+        formats: FormatsArg,
+        *,
+        id: str | None = None,
+        prev_id: str | None = None,
+        meta: Mapping[str, str] | None = None,
+        sender: str | None = None,
+    ) -> None:
+        """`publish` for async code: the same requests, deadline and retries, run in a worker
+        thread so the event loop keeps serving. Cancelling the await does not recall a
+        publish already sent."""
+        import asyncio  # not on import: Lambda functions without async code never need it
+
+        await asyncio.to_thread(
+            self.publish, channel, formats, id=id, prev_id=prev_id, meta=meta, sender=sender
+        )
+
+    async def apublish_many(self, items: Iterable[tuple[str, Item]]) -> None:
+        """`publish_many` for async code (as for apublish)."""
+        import asyncio
+
+        await asyncio.to_thread(self.publish_many, list(items))
 
     def close(self) -> None:
         """Close the proxies' connections and the thread pool (a later publish reopens them)."""
@@ -229,8 +271,11 @@ class Publisher:
         if not others:  # the usual case: no thread hop
             failure = first.send(bodies, deadline)
             return [] if failure is None else [failure]
-        pool = self._executor(len(others))
-        futures = [pool.submit(client.send, bodies, deadline) for client in others]
+        with self._lock:
+            # Submitted under the lock that replaces or closes the pool: never to a pool that
+            # another thread has just shut down (a rotated proxy list, close()).
+            pool = self._executor(len(others))
+            futures = [pool.submit(client.send, bodies, deadline) for client in others]
         results = []
         try:
             results.append(first.send(bodies, deadline))
@@ -240,13 +285,14 @@ class Publisher:
         return [failure for failure in results if failure is not None]
 
     def _executor(self, size: int) -> ThreadPoolExecutor:
-        with self._lock:
-            if self._pool is None or self._pool_size < size:
-                if self._pool is not None:
-                    self._pool.shutdown(wait=False)  # idle: every publish waits for its tasks
-                self._pool = ThreadPoolExecutor(size, thread_name_prefix="faas-grip-publish")
-                self._pool_size = size
-            return self._pool
+        # Called with self._lock held.
+        if self._pool is None or self._pool_size < size:
+            if self._pool is not None:
+                # Tasks already queued still run: every publish waits for its own.
+                self._pool.shutdown(wait=False)
+            self._pool = ThreadPoolExecutor(size, thread_name_prefix="faas-grip-publish")
+            self._pool_size = size
+        return self._pool
 
 
 def _configs(proxies: ProxiesArg) -> list[GripConfig]:
@@ -264,7 +310,7 @@ def _encode(prefix: str, entry: tuple[str, Item]) -> tuple[bytes, str]:
     if not isinstance(item, Item):
         raise TypeError(f"publish_many takes (channel, Item) pairs, got {type(item).__name__}")
     name = prefix + check_name(channel, "channel name")
-    data = json.dumps(item.export(name), separators=(",", ":"), ensure_ascii=False)
+    data = json.dumps(item.export(name, prefix), separators=(",", ":"), ensure_ascii=False)
     return data.encode("utf-8"), name
 
 
@@ -310,12 +356,35 @@ def publish(
     id: str | None = None,
     prev_id: str | None = None,
     meta: Mapping[str, str] | None = None,
+    sender: str | None = None,
 ) -> None:
     """Publish one item to `channel` on every configured proxy; raise PublishError if any
-    did not accept it. See Publisher for the configuration and limits."""
-    _default_publisher().publish(channel, formats, id=id, prev_id=prev_id, meta=meta)
+    did not accept it. See Publisher for the configuration and limits, and Publisher.publish
+    for `sender`."""
+    _default_publisher().publish(channel, formats, id=id, prev_id=prev_id, meta=meta, sender=sender)
 
 
 def publish_many(items: Iterable[tuple[str, Item]]) -> None:
     """Publish (channel, Item) pairs in order on every configured proxy."""
     _default_publisher().publish_many(items)
+
+
+async def apublish(
+    channel: str,
+    formats: FormatsArg,
+    *,
+    id: str | None = None,
+    prev_id: str | None = None,
+    meta: Mapping[str, str] | None = None,
+    sender: str | None = None,
+) -> None:
+    """`await apublish(...)`: `publish` without blocking the event loop (a worker thread
+    sends it, with the caller's publish deadline); raises PublishError as publish does."""
+    await _default_publisher().apublish(
+        channel, formats, id=id, prev_id=prev_id, meta=meta, sender=sender
+    )
+
+
+async def apublish_many(items: Iterable[tuple[str, Item]]) -> None:
+    """`publish_many` without blocking the event loop (as for apublish)."""
+    await _default_publisher().apublish_many(items)

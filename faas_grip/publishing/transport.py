@@ -1,6 +1,9 @@
 """One GRIP proxy's publish endpoint: a requests Session kept for the life of the process (warm
 Lambdas reuse its keep-alive connections), per-attempt timeouts and bounded retries.
 
+Each attempt, the proxy's answer included, ends by the publish deadline however slowly the
+proxy answers (deadline.py), and at most MAX_ANSWER_BYTES of the answer are read.
+
 What is retried: connection errors (refused, reset, DNS), timeouts, and 5xx answers. A read
 timeout or a reset after the request was sent may mean the proxy did publish, so a retry can
 deliver an item twice: publishing is at-least-once. Pushpin does not drop the duplicate even
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("faas_grip")
 
 BODY_EXCERPT = 200  # characters of an error answer kept in PublishFailure.body
+MAX_ANSWER_BYTES = 65536  # of a proxy's answer read at most (Pushpin says "Published")
 
 
 class Limits(NamedTuple):
@@ -129,6 +133,8 @@ class ProxyClient:
             time.sleep(delay)
 
     def _request(self, body: bytes, remaining: float) -> tuple[int, bytes]:
+        from faas_grip.publishing.deadline import attempt_deadline
+
         _, adapter, template, options = self._opened or self._open()
         request = template.copy()
         request.prepare_body(body, None)
@@ -137,14 +143,23 @@ class ProxyClient:
             request.headers["Authorization"] = authorization
         limits = self.limits
         timeout = (min(limits.connect_timeout, remaining), min(limits.read_timeout, remaining))
-        response = adapter.send(request, timeout=timeout, **options)
-        # Reading the body to its end returns the connection to the pool.
-        return response.status_code, response.content
+        # The whole attempt, answer included, ends by the deadline (not just each read).
+        token = attempt_deadline.set(time.monotonic() + remaining)
+        try:
+            response = adapter.send(request, timeout=timeout, **options)
+            try:
+                return response.status_code, _read_bounded(response)
+            finally:
+                # Read to its end, the connection goes back to the pool; cut short, it closes.
+                response.close()
+        finally:
+            attempt_deadline.reset(token)
 
     def _open(self) -> _Opened:
         import requests
 
         from faas_grip import __version__
+        from faas_grip.publishing.deadline import DeadlineAdapter
 
         with self._lock:
             opened = self._opened
@@ -159,7 +174,23 @@ class ProxyClient:
                 # publish itself: resolve the environment once here, prepare the request once,
                 # and send each body straight through the session's adapter (its connection
                 # pool). Redirects are not followed: a redirected POST would turn into a GET.
-                options = dict(session.merge_environment_settings(self.url, {}, False, None, None))
-                opened = (session, session.get_adapter(self.url), template, options)
+                # stream=True: the answer is read here, bounded (_read_bounded).
+                options = dict(session.merge_environment_settings(self.url, {}, True, None, None))
+                adapter = DeadlineAdapter()
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+                opened = (session, adapter, template, options)
                 self._opened = opened
         return opened
+
+
+def _read_bounded(response: requests.Response) -> bytes:
+    """The answer's first MAX_ANSWER_BYTES at most: an answer of any size costs no more memory."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(16384):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= MAX_ANSWER_BYTES:
+            break
+    return b"".join(chunks)[:MAX_ANSWER_BYTES]

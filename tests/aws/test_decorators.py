@@ -187,7 +187,7 @@ def test_stream_holds_with_the_first_body() -> None:
 
 
 def test_stream_accepts_a_channel_object_with_prev_id() -> None:
-    reply = stream_reply(grip_stream(Channel("news", prev_id="7")))
+    reply = stream_reply(grip_stream(Channel("news", prev_id="7"), next_link="/news"))
     assert reply.headers["Grip-Channel"] == "news; prev-id=7"
 
 

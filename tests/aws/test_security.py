@@ -64,6 +64,7 @@ def test_expired_grip_sig_is_403(recorder: Recorder) -> None:
 def test_malformed_grip_sig_is_403(recorder: Recorder) -> None:
     event = websocket_event(open=True, headers={"Grip-Sig": "not.a.jwt"})
     refused(grip_websocket(recorder)(event, None), 403)
+    assert recorder.calls == []
 
 
 @pytest.mark.usefixtures("keyed")
@@ -152,6 +153,7 @@ def test_two_grip_sigs_on_an_alb_with_multi_value_headers_are_403(recorder: Reco
         open=True, door="alb-multi", headers=[("Grip-Sig", token), ("grip-sig", token)]
     )
     refused(grip_websocket(recorder)(event, None), 403)
+    assert recorder.calls == []
 
 
 def test_a_validated_token_is_refused_once_it_expires(keyed: None, recorder: Recorder) -> None:
@@ -263,6 +265,7 @@ def test_wrong_content_type_is_400(recorder: Recorder) -> None:
     assert "Content-Type is 'application/json'" in refused(
         grip_websocket(recorder)(event, None), 400
     )
+    assert recorder.calls == []
 
 
 def test_content_type_with_parameters_is_accepted(recorder: Recorder) -> None:
@@ -314,6 +317,7 @@ def test_body_that_is_not_a_string_is_400(recorder: Recorder) -> None:
     event = raw_websocket(b"OPEN\r\n")
     event["body"] = 42
     refused(grip_websocket(recorder)(event, None), 400)
+    assert recorder.calls == []
 
 
 @pytest.mark.parametrize("door", ["rest", "http", "url", "alb", "alb-multi"])

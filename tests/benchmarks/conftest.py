@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import codec, cold_start, e2e, layer_size, publishing, report, warm
+from benchmarks import codec, cold_start, e2e, history, layer_size, publishing, report, warm
 from benchmarks.anchors import WorkerProcess
 from benchmarks.run import NOWHERE, QUICK
 from faas_grip.dev.pushpin import Pushpin
@@ -52,6 +52,8 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         results["publishing"] = publishing.measure(
             both, [first, second], n=5, rounds=1, batch=20, two_n=2
         )
+        # No MiniStack here (it would add its start-up): its row is the moto row's code path.
+        results["history"] = history.measure(first, None, n=2, rounds=1, read_events=5)
     results["e2e"] = e2e.measure((3,), rounds=2)
     layers = tmp_path_factory.mktemp("layers")
     results["layer"] = {

@@ -55,6 +55,16 @@ def test_publishing_measures_sequential_batch_and_two_proxies(smoke: dict[str, A
     }
 
 
+def test_history_puts_publish_event_on_each_store_beside_publish(smoke: dict[str, Any]) -> None:
+    data = smoke["history"]
+    assert set(data["ms"]) == {
+        "publish",
+        "publish_event, MemoryHistory",
+        "publish_event, DynamoDBHistory on moto",
+    }
+    assert set(data["read_ms"]) == {"MemoryHistory", "DynamoDBHistory on moto"}
+
+
 def test_end_to_end_delivers_every_message_to_every_client(smoke: dict[str, Any]) -> None:
     run = smoke["e2e"]["3"]
     for kind in ("fan_out", "round_trip"):
@@ -69,7 +79,8 @@ def test_gripcontrol_stack_is_packed_as_a_layer(smoke: dict[str, Any]) -> None:
 
 def test_page_has_every_section_with_the_run_figures(smoke: dict[str, Any], page: str) -> None:
     for title in ("## Machine", "## Cold start", "## Warm invocation", "## Codec throughput",
-                  "## Publishing", "## End to end", "## Layer size"):  # fmt: skip
+                  "## Publishing", "## Channel history", "## End to end",
+                  "## Layer size"):  # fmt: skip
         assert title in page
     assert f"{smoke['cold_start']['sides']['faas-grip']['script_ms']:,.1f}" in page
     assert "a note from the run" in page

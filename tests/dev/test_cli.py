@@ -18,6 +18,7 @@ import pytest
 from faas_grip.dev.pushpin import free_port
 from tests.dev.conftest import HANDLERS, send
 
+pytestmark = pytest.mark.pushpin  # `faas-grip dev` starts Pushpin in its own process
 CLI = [sys.executable, "-c", "import sys; from faas_grip.dev.cli import main; sys.exit(main())"]
 
 
@@ -160,3 +161,30 @@ def test_handler_without_a_function_name_is_reported(code_dir: Path) -> None:
     )
     assert result.returncode == 1
     assert "must be module.function" in result.stderr
+
+
+def test_function_timeout_is_read_from_template_yaml(code_dir: Path, runs: list[Run]) -> None:
+    (code_dir / "template.yaml").write_text(
+        "Resources:\n  Echo:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: .\n      Handler: echo.handler\n      Timeout: 7\n"
+    )
+    run = Run("echo.handler", "--code-dir", str(code_dir), "--port", str(free_port()))
+    runs.append(run)
+    urls = run.read_banner()
+    assert f"timeout 7 s ({code_dir / 'template.yaml'})" in "".join(run.lines)
+    context = send(urls["clients"], "GET", "/context")
+    remaining = int(re.search(rb'"remaining_ms": (\d+)', context.body).group(1))  # type: ignore[union-attr]
+    assert 0 < remaining <= 7_000
+    run.process.send_signal(signal.SIGTERM)
+    assert run.finish()[0] == 0
+
+
+def test_timeout_option_wins_over_the_template(code_dir: Path, runs: list[Run]) -> None:
+    run = Run(
+        "echo.handler", "--code-dir", str(code_dir), "--port", str(free_port()), "--timeout", "2"
+    )
+    runs.append(run)
+    run.read_banner()
+    assert "timeout 2 s (--timeout)" in "".join(run.lines)
+    run.process.send_signal(signal.SIGTERM)
+    assert run.finish()[0] == 0

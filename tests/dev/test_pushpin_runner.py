@@ -10,6 +10,8 @@ import requests
 
 from faas_grip.dev.pushpin import Pushpin, PushpinError, free_port
 
+pytestmark = pytest.mark.pushpin
+
 
 def test_free_port_does_not_hand_out_the_same_port_twice() -> None:
     ports = [free_port() for _ in range(100)]

@@ -88,20 +88,6 @@ def test_function_stays_warm_across_invocations(
     assert second["pid"] == first["pid"]
 
 
-def test_timeout_answers_504_on_a_rest_api(
-    gateway_factory: Callable[..., Gateway], runtime: str
-) -> None:
-    gateway = gateway_factory(runtime=runtime, timeout=1)
-    reply = send(gateway.url, "GET", "/sleep?s=5")
-    assert reply.status == 504
-    assert json.loads(reply.body) == {"message": "Endpoint request timed out"}
-
-
-def test_timeout_answers_503_on_an_http_api(gateway_factory: Callable[..., Gateway]) -> None:
-    gateway = gateway_factory(api="http", timeout=1)
-    assert send(gateway.url, "GET", "/sleep?s=5").status == 503
-
-
 def test_function_that_exits_is_a_502_and_the_next_invocation_works(
     gateway_factory: Callable[..., Gateway], runtime: str
 ) -> None:
@@ -135,13 +121,8 @@ def test_broken_code_answers_502_until_it_is_fixed(
     assert wait_for_version(gateway, 3) == 3
 
 
-def test_missing_handler_is_a_502(gateway_factory: Callable[..., Gateway], runtime: str) -> None:
-    gateway = gateway_factory("echo.no_such_function", runtime=runtime)
-    assert send(gateway.url, "GET", "/").status == 502
-
-
 def test_gateway_answers_pushpins_readiness_probe_itself(
     gateway_factory: Callable[..., Gateway],
 ) -> None:
-    gateway = gateway_factory("echo.no_such_function")
+    gateway = gateway_factory("echo.no_such_function", check_handler=False)
     assert send(gateway.url, "GET", "/__faas_grip_ready__").status == 200

@@ -12,6 +12,7 @@ from websockets.sync.client import ClientConnection, connect
 from faas_grip.dev.server import DevServer
 from tests.e2e.clients import HttpStream, long_poll, send
 from tests.e2e.conftest import EXAMPLES, require_pushpin
+from tests.support.clients import publish_until_answered, publish_until_seen
 
 pytestmark = pytest.mark.pushpin
 
@@ -71,7 +72,10 @@ def test_every_websocket_client_hears_each_line_with_its_nickname(chat: DevServe
 def test_stream_client_hears_the_chat(chat: DevServer) -> None:
     with HttpStream(chat.http_url, "/stream") as stream, join(chat, "carol") as carol:
         stream.wait_for(b"[connected to the chat]\n")
-        time.sleep(0.2)  # as for a WebSocket: Pushpin subscribes the stream a moment later
+        publish_until_seen(
+            lambda: carol.send("probe"),
+            lambda wait: b"carol: probe\n" in stream.wait_for(b"carol: probe\n", wait),
+        )
         carol.send("anyone streaming?")
         assert stream.wait_for(b"carol: anyone streaming?\n").endswith(
             b"carol: anyone streaming?\n"
@@ -81,9 +85,7 @@ def test_stream_client_hears_the_chat(chat: DevServer) -> None:
 def test_long_poll_client_hears_the_next_line(chat: DevServer) -> None:
     with join(chat, "dave") as dave:
         reply = long_poll(chat.http_url, "/poll")
-        time.sleep(1.3)  # Pushpin re-requests a fresh long-poll about a second in
-        dave.send("polling works")
-        answer = reply.result(timeout=20)
+        answer = publish_until_answered(lambda: dave.send("polling works"), reply)
     assert (answer.status, answer.body) == (200, b"dave: polling works\n")
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from faas_grip.dev.server import DevServer
-from tests.e2e.clients import publish_via_function
+from faas_grip.testing import grip_sig
+from tests.e2e.clients import publish_via_function, send
+from tests.support.wsevents import parse_events
+
+CONTENT_TYPE = "application/websocket-events"
 
 pytestmark = pytest.mark.pushpin
 
@@ -78,7 +84,29 @@ def test_keep_alive_control_makes_the_proxy_send_to_an_idle_client(features: Dev
 
 def test_keep_alive_in_interval_mode_is_taken_by_the_proxy(features: DevServer) -> None:
     # Pushpin 1.36 also sends idle-mode keep-alives while a client chats (measured: 5 in 4 s
-    # against 10 in interval mode), so this checks that the proxy takes the mode, not timing.
+    # against 10 in interval mode), so the client cannot tell the modes apart: the control the
+    # function gives the proxy is read on the wire (the request Pushpin sends, straight to the
+    # gateway), then the proxy is shown to take it.
+    reply = send(
+        features.gateway_url,
+        "POST",
+        "/ws",
+        [
+            ("Content-Type", CONTENT_TYPE),
+            ("Accept", CONTENT_TYPE),
+            ("Connection-Id", "wire-check"),
+            ("Grip-Sig", grip_sig(features.sig_key, features.sig_iss)),
+        ],
+        b"TEXT 13\r\nkeep-alive interval\r\n",
+    )
+    controls = [
+        json.loads(content[2:])
+        for kind, content in parse_events(reply.body)
+        if kind == "TEXT" and content and content.startswith(b"c:")
+    ]
+    assert {"type": "keep-alive", "content": "tick", "timeout": 1, "mode": "interval"} in [
+        {k: v for k, v in c.items() if k != "message-type"} for c in controls
+    ], controls
     with connect(f"{features.ws_url}/ws") as ws:
         ws.send("keep-alive interval")
         assert ws.recv(timeout=10) == "keep-alive on"

@@ -19,14 +19,17 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from faas_grip import WebSocketContext, WebSocketEvent, decode_events, encode_events, grip_websocket
-from faas_grip.dev.doors import PAYLOAD_LIMIT
 from faas_grip.dev.server import DevServer, Gateway
-from faas_grip.protocol.websocket import MAX_REPLY_BYTES
 from faas_grip.testing import DOORS, read_response, websocket_event
 from tests.hardening.conftest import Figures
 
 HANDLERS = Path(__file__).parent / "handlers"
 MB = 1_000_000
+# The documented figures, written out (not read from faas_grip, so a wrong constant fails):
+# Lambda's synchronous invocation payload, 6 MB each way (6 MiB: 6,291,456 bytes), and
+# Pushpin's WebSocket-over-HTTP reply limit, 1,000,000 bytes (docs/protocol.md).
+PAYLOAD_LIMIT = 6 * 1024 * 1024
+MAX_REPLY_BYTES = 1_000_000
 # The largest raw body whose base64 still fits a 6 MB event with room for the envelope.
 NEAR_LIMIT = (PAYLOAD_LIMIT - 16_384) * 3 // 4
 

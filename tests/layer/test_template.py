@@ -3,6 +3,7 @@ properties the deploy guide promises (docs/deploy.md)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,9 @@ def test_examples_sit_behind_a_rest_api_an_http_api_and_a_function_url(
         "ChatApi": "AWS::ApiGateway::RestApi",
         "HttpApi": "AWS::ApiGatewayV2::Api",
         "ChatFunctionUrl": "AWS::Lambda::Url",
+        "WebSocketApi": "AWS::ApiGatewayV2::Api",  # optional: no GRIP proxy on its path
+        "ScoresFunctionUrl": "AWS::Lambda::Url",  # these two only with EnableHistory=true
+        "JobsFunctionUrl": "AWS::Lambda::Url",
     }
 
 
@@ -179,3 +183,54 @@ def test_outputs_give_the_layer_arn_each_endpoint_and_each_origin(template: dict
         "LongPollUrl",
         "HttpApiOrigin",
     } <= set(template["Outputs"])
+
+
+def test_history_table_has_the_schema_dynamodb_history_uses(template: dict[str, Any]) -> None:
+    from faas_grip.history import dynamodb
+
+    table = template["Resources"]["HistoryTable"]
+    properties = table["Properties"]
+
+    assert table["Condition"] == "HistoryEnabled"
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["KeySchema"] == [
+        {"AttributeName": dynamodb.KEY, "KeyType": "HASH"},
+        {"AttributeName": dynamodb.SORT, "KeyType": "RANGE"},
+    ]
+    assert properties["TimeToLiveSpecification"] == {
+        "AttributeName": dynamodb.TTL_ATTRIBUTE,
+        "Enabled": True,
+    }
+
+
+def test_history_access_is_the_actions_used_on_that_table_only(template: dict[str, Any]) -> None:
+    (statement,) = template["Resources"]["HistoryAccessPolicy"]["Properties"]["PolicyDocument"][
+        "Statement"
+    ]
+
+    assert sorted(statement["Action"]) == [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+    ]
+    assert statement["Resource"] == {"Fn::GetAtt": ["HistoryTable", "Arn"]}
+
+
+def test_functions_get_the_history_table_when_enabled(template: dict[str, Any]) -> None:
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+
+    assert variables["GRIP_HISTORY_TABLE"] == {
+        "Fn::If": ["HistoryEnabled", {"Ref": "HistoryTable"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert variables["GRIP_HISTORY_TTL"] == {
+        "Fn::If": ["HistoryEnabled", {"Ref": "HistoryTtl"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert template["Parameters"]["EnableHistory"]["Default"] == "false"
+
+
+def test_examples_without_history_get_no_access_to_its_table(translated: dict[str, Any]) -> None:
+    for name in ("ChatFunctionRole", "StreamFunctionRole", "LongPollFunctionRole"):
+        arns = json.dumps(translated["Resources"][name]["Properties"]["ManagedPolicyArns"])
+
+        assert "HistoryAccessPolicy" not in arns

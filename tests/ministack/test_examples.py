@@ -1,8 +1,8 @@
 """The examples, deployed with the built layer on MiniStack, driven by real clients through Pushpin.
 
 Every test runs once per front door: a REST API (payload 1.0, binaryMediaTypes), an HTTP API
-(payload 2.0) and a function URL, each reached through its own Pushpin route (see
-tools/aws_local.py). The functions publish to Pushpin with the GRIP_URL they read from a Secrets
+(payload 2.0), a function URL and an Application Load Balancer (Lambda target group), each
+reached through its own Pushpin route (see tools/aws_local.py). The functions publish to Pushpin with the GRIP_URL they read from a Secrets
 Manager secret (test_grip_sig.py).
 
 MiniStack (1.5.33) differs from AWS in ways these tests account for (evidence: docs/aws-local.md):
@@ -19,6 +19,14 @@ MiniStack (1.5.33) differs from AWS in ways these tests account for (evidence: d
   the built layer in a clean virtualenv that holds only what AWS's runtime provides.
 - boto3 and Powertools are not there at all: tools/aws_local.py attaches a stand-in layer with
   them (AWS's runtime and its public Powertools layer provide them).
+- The ALB (read from MiniStack 1.5.33's services/alb.py) is addressed by path, `/_alb/{name}/`,
+  not by the load balancer's DNS name; it hands the function the body as text whenever the body
+  is valid UTF-8 (isBase64Encoded false) and base64 only otherwise, whatever the Content-Type, so
+  WebSocket-over-HTTP bodies mostly arrive as text here; headers are lower-cased and
+  `multiValueHeaders` appear only with the target group's `lambda.multi_value_headers.enabled`
+  (as on AWS); the query string is passed raw (not URL-decoded, last value wins, as on AWS). A
+  function error is a 502 with a JSON `{"message": "Lambda error: ..."}` (AWS: an HTML 502), and
+  the 1 MB limit AWS sets on Lambda target request and response bodies is not enforced.
 - A handler that prints nothing costs ~50 ms per call (MiniStack waits that long for log lines),
   so nothing here is timed; the timeouts are generous for cold starts on a busy machine.
 """
@@ -26,23 +34,25 @@ MiniStack (1.5.33) differs from AWS in ways these tests account for (evidence: d
 from __future__ import annotations
 
 import asyncio
-import http.client
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from tests.e2e.clients import HttpStream
+from tests.support.clients import publish_until_answered, publish_until_seen, raw_publish
 from tools.aws_local import DOORS, LocalAws
 
 pytestmark = pytest.mark.pushpin
 
 TIMEOUT = 20  # generous: the machine is shared and often busy
-LONGPOLL_SETTLE = 1.5  # Pushpin re-requests a fresh long-poll ~1 s in: publish after that
+T = TypeVar("T")
 
 
 async def _recv_until(ws: ClientConnection, expected: str) -> None:
@@ -67,14 +77,25 @@ async def _say(aws: LocalAws, door: str, nick: str, text: str) -> None:
 
 
 @contextmanager
-def _stream(url: str) -> Iterator[http.client.HTTPResponse]:
+def _stream(aws: LocalAws, url: str, channel: str) -> Iterator[HttpStream]:
+    """A stream listener past its first line, once Pushpin has subscribed it to `channel`
+    (probe lines, published straight to Pushpin, come before anything the test publishes)."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=TIMEOUT)
-    try:
-        conn.request("GET", f"{parts.path}?{parts.query}" if parts.query else parts.path)
-        yield conn.getresponse()
-    finally:
-        conn.close()
+    target = f"{parts.path}?{parts.query}" if parts.query else parts.path
+    with HttpStream(f"{parts.scheme}://{parts.netloc}", target) as stream:
+        assert stream.response.status == 200
+        stream.wait_for(b"]\n", TIMEOUT)  # "[connected to the chat]" / "[listening on ...]"
+        publish_until_seen(
+            lambda: raw_publish(aws.pushpin, channel, {"http-stream": {"content": "probe\n"}}),
+            lambda wait: b"probe\n" in stream.wait_for(b"probe\n", wait),
+            timeout=TIMEOUT,
+        )
+        yield stream
+
+
+def _lines_after_probes(stream: HttpStream, last: bytes) -> list[bytes]:
+    body = stream.wait_for(last, TIMEOUT)
+    return [line for line in body.split(b"\n")[1:] if line and line != b"probe"]
 
 
 def _get(url: str, data: bytes | None = None) -> tuple[int, str]:
@@ -82,13 +103,9 @@ def _get(url: str, data: bytes | None = None) -> tuple[int, str]:
         return response.status, response.read().decode()
 
 
-def _long_poll(pool: ThreadPoolExecutor, url: str) -> Future[tuple[int, str]]:
-    held = pool.submit(_get, url)
-    time.sleep(LONGPOLL_SETTLE)
-    assert not held.done(), (
-        f"the long-poll was answered before anything was published: {held.result()}"
-    )
-    return held
+def _answered(publish: Callable[[], object], *held: Future[T]) -> list[T]:
+    """Publish until each held long-poll has its answer (see publish_until_answered)."""
+    return [publish_until_answered(publish, h, timeout=3 * TIMEOUT, every=0.5) for h in held]
 
 
 @pytest.mark.parametrize("door", DOORS)
@@ -121,39 +138,35 @@ def test_chat_page_is_served(aws: LocalAws, door: str) -> None:
 
 @pytest.mark.parametrize("door", DOORS)
 def test_chat_line_reaches_http_stream_listeners(aws: LocalAws, door: str) -> None:
-    with _stream(aws.url("chat", door, "/stream")) as listener:
-        assert listener.status == 200
-        assert listener.readline() == b"[connected to the chat]\n"
-        time.sleep(0.2)  # the first chunk arrives just before Pushpin subscribes
+    with _stream(aws, aws.url("chat", door, "/stream"), "room") as listener:
+        assert listener.body.startswith(b"[connected to the chat]\n")
 
         asyncio.run(_say(aws, door, "dee", f"streamed through {door}"))
 
-        assert listener.readline() == f"dee: streamed through {door}\n".encode()
+        line = f"dee: streamed through {door}".encode()
+        assert line in _lines_after_probes(listener, line + b"\n")
 
 
 @pytest.mark.parametrize("door", DOORS)
 def test_chat_line_completes_a_long_poll(aws: LocalAws, door: str) -> None:
     with ThreadPoolExecutor(1) as pool:
-        held = _long_poll(pool, aws.url("chat", door, "/poll"))
+        held = pool.submit(_get, aws.url("chat", door, "/poll"))
 
-        asyncio.run(_say(aws, door, "eve", f"polled through {door}"))
-
-        assert held.result(TIMEOUT) == (200, f"eve: polled through {door}\n")
+        say = lambda: asyncio.run(_say(aws, door, "eve", f"polled through {door}"))  # noqa: E731
+        assert _answered(say, held) == [(200, f"eve: polled through {door}\n")]
 
 
 @pytest.mark.parametrize("door", DOORS)
 def test_stream_example_delivers_posted_lines_to_listeners(aws: LocalAws, door: str) -> None:
     channel = f"news-{door}"
-    with _stream(aws.url("stream", door, f"/?channel={channel}")) as listener:
-        assert listener.readline() == f"[listening on {channel}]\n".encode()
-        time.sleep(0.2)
+    with _stream(aws, aws.url("stream", door, f"/?channel={channel}"), channel) as listener:
+        assert listener.body.startswith(f"[listening on {channel}]\n".encode())
 
         posted = _get(aws.url("stream", door, f"/?channel={channel}"), b"first")
         _get(aws.url("stream", door, f"/?channel={channel}"), b"second")
 
         assert posted == (202, f"published to {channel}\n")
-        assert listener.readline() == b"first\n"
-        assert listener.readline() == b"second\n"
+        assert _lines_after_probes(listener, b"second\n") == [b"first", b"second"]
 
 
 @pytest.mark.parametrize("door", DOORS)
@@ -162,10 +175,8 @@ def test_longpoll_example_answers_waiting_clients_with_the_posted_body(
 ) -> None:
     url = aws.url("longpoll", door, f"/?channel=news-{door}")
     with ThreadPoolExecutor(2) as pool:
-        first = _long_poll(pool, url)
-        second = _long_poll(pool, url)
+        held = [pool.submit(_get, url), pool.submit(_get, url)]
 
-        _get(url, f"news through {door}".encode())
+        answers = _answered(lambda: _get(url, f"news through {door}".encode()), *held)
 
-        assert first.result(TIMEOUT) == (200, f"news through {door}")
-        assert second.result(TIMEOUT) == (200, f"news through {door}")
+        assert answers == [(200, f"news through {door}")] * 2

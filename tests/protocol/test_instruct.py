@@ -73,7 +73,7 @@ def test_prefix_is_added_to_every_channel_name() -> None:
 
 
 def test_channels_compare_by_value() -> None:
-    assert Channel("a", "1", ["f"]) == Channel("a", prev_id="1", filters=("f",))
+    assert Channel("a", "1", ["skip-self"]) == Channel("a", prev_id="1", filters=("skip-self",))
     assert len({Channel("a"), Channel("a")}) == 1
     assert Channel("a") != Channel("a", prev_id="1")
 

@@ -188,6 +188,33 @@ def test_reject_refuses_header_injection() -> None:
         opening().reject(403, headers={"X-A": "1\nX-B: 2"})
 
 
+def test_accept_on_a_later_request_adds_nothing_to_the_reply() -> None:
+    ws = context(WebSocketEvent("TEXT", b"hi"))
+    ws.accept()
+    ws.send("ok")
+    assert ws.encode() == b"TEXT 4\r\nm:ok\r\n"
+    assert "Sec-WebSocket-Extensions" not in ws.to_headers()
+
+
+def test_accept_on_a_later_request_still_checks_its_arguments() -> None:
+    with pytest.raises(ValueError, match="was not offered"):
+        context(WebSocketEvent("TEXT", b"hi")).accept(protocol="chat")
+
+
+def test_close_on_the_opening_request_accepts_first() -> None:
+    ws = opening()
+    ws.close(4003, "full")
+    assert reply(ws) == [OPEN, close_event(4003, b"full")]
+    assert ws.accepted and ws.to_headers()["Sec-WebSocket-Extensions"] == "grip"
+
+
+def test_close_after_reject_leaves_the_rejection() -> None:
+    ws = opening()
+    ws.reject(403, "no")
+    ws.close()
+    assert (ws.status(), ws.encode()) == (403, b"no")
+
+
 # -- closing -----------------------------------------------------------------------------------
 
 
@@ -481,16 +508,26 @@ def test_headers_are_case_insensitive() -> None:
 # -- automatic answers -------------------------------------------------------------------------
 
 
-def test_every_ping_is_answered_with_a_pong_of_the_same_payload() -> None:
+def test_the_most_recent_ping_of_a_batch_is_answered_with_its_payload() -> None:
+    # RFC 6455 §5.5.3: a pong may answer only the most recently received ping.
     ws = context(
         WebSocketEvent("PING", b"one"), WebSocketEvent("TEXT", b"a"), WebSocketEvent("PING", b"two")
     )
     ws.send("reply")
-    assert reply(ws) == [
-        WebSocketEvent("PONG", b"one"),
-        WebSocketEvent("PONG", b"two"),
-        WebSocketEvent("TEXT", b"m:reply"),
-    ]
+    assert reply(ws) == [WebSocketEvent("PONG", b"two"), WebSocketEvent("TEXT", b"m:reply")]
+
+
+def test_a_body_of_many_pings_gets_one_pong_within_the_reply_limit() -> None:
+    # 170,000 bare PINGs: one PONG each would be 1,020,000 bytes, over Pushpin's 1,000,000.
+    events = decode_events(b"PING\r\n" * 170_000 + b"TEXT 2\r\nhi\r\n")
+    ws = context(*events)
+    ws.send(ws.recv())  # type: ignore[arg-type]
+    assert ws.encode() == b"PONG\r\nTEXT 4\r\nm:hi\r\n"
+
+
+def test_a_ping_payload_over_125_bytes_is_a_protocol_error() -> None:
+    with pytest.raises(GripProtocolError, match="at most 125"):
+        context(WebSocketEvent("PING", b"x" * 126))
 
 
 def test_a_lone_ping_is_answered() -> None:

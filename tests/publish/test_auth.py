@@ -53,13 +53,17 @@ def test_jwt_is_reused_then_renewed_before_it_expires(monkeypatch: pytest.Monkey
     monkeypatch.setattr(auth.time, "time", lambda: clock[0])
     jwt_auth = auth.auth_for(GripConfig("http://h", control_iss="realm", key="k"))
     first = jwt_auth.header()
-    clock[0] += auth.TOKEN_LIFETIME - auth.RENEW_BEFORE - 1
+    # docs/publishing.md: a token lives 10 minutes; a new one is signed a minute before it expires.
+    lifetime, renew_before = 600, 60
+    first_exp = jwt.decode(first.removeprefix("Bearer "), options={"verify_signature": False})
+    assert first_exp["exp"] == 1_000_000 + lifetime
+    clock[0] += lifetime - renew_before - 1
     assert jwt_auth.header() == first
     clock[0] += 2
     renewed = jwt_auth.header()
     assert renewed != first
     exp = jwt.decode(renewed.removeprefix("Bearer "), options={"verify_signature": False})["exp"]
-    assert exp == int(clock[0]) + auth.TOKEN_LIFETIME
+    assert exp == int(clock[0]) + lifetime
 
 
 def test_key_without_iss_is_sent_as_bearer_token() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,7 +15,9 @@ from faas_grip.protocol.formats import (
     WebSocketMessageFormat,
 )
 from faas_grip.publishing import Publisher, publish
-from tests.support.clients import stream_client, websocket_client
+from tests.support.clients import publish_until_answered, stream_client, websocket_client
+
+pytestmark = pytest.mark.pushpin
 
 
 def test_item_reaches_http_stream_client(pushpin: Pushpin) -> None:
@@ -37,9 +38,11 @@ def test_item_reaches_long_poll_client(pushpin: Pushpin) -> None:
 
     with ThreadPoolExecutor(1) as pool, Publisher(pushpin.grip_url) as publisher:
         held = pool.submit(poll)
-        time.sleep(1.3)  # Pushpin re-requests fresh long-polls ~1 s after the first subscribe
-        publisher.publish("inbox", HttpResponseFormat("you have mail\n", code=200))
-        assert held.result(timeout=20) == (200, b"you have mail\n")
+        answer = publish_until_answered(
+            lambda: publisher.publish("inbox", HttpResponseFormat("you have mail\n", code=200)),
+            held,
+        )
+        assert answer == (200, b"you have mail\n")
 
 
 def test_item_reaches_websocket_client(pushpin: Pushpin) -> None:

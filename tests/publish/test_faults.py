@@ -194,6 +194,7 @@ def test_publish_many_reports_how_many_items_a_proxy_accepted(proxy: FaultProxy)
     assert len(proxy.seen) == 2  # it stops at the failed request, keeping the order
 
 
+@pytest.mark.pushpin
 def test_5xx_then_success_through_pushpin_reaches_the_client_once(
     pushpin: Pushpin,
 ) -> None:

@@ -13,7 +13,10 @@ import http.client
 import json
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from websockets.sync.client import ClientConnection, connect
@@ -21,14 +24,21 @@ from websockets.sync.client import ClientConnection, connect
 from faas_grip.dev.pushpin import Pushpin
 
 PROBE = "probe"
+T = TypeVar("T")
 
 
-def raw_publish(pushpin: Pushpin, channel: str, formats: dict[str, object]) -> None:
-    """Publish one item straight to Pushpin's publish port."""
+def raw_publish(
+    pushpin: Pushpin,
+    channel: str,
+    formats: dict[str, object],
+    fields: dict[str, str] | None = None,
+) -> None:
+    """Publish one item straight to Pushpin's publish port (`fields`: `id`, `prev-id`, ...)."""
     port = urlsplit(pushpin.control_uri).port
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        body = json.dumps({"items": [{"channel": channel, "formats": formats}]})
+        item = {"channel": channel, "formats": formats, **(fields or {})}
+        body = json.dumps({"items": [item]})
         conn.request("POST", "/publish/", body, {"Content-Type": "application/json"})
         response = conn.getresponse()
         response.read()
@@ -101,3 +111,39 @@ def stream_client(pushpin: Pushpin, channel: str, timeout: float = 10) -> Iterat
                 client.read_until(b"\n", 0.3)
         client.buffer = b""
         yield client
+
+
+def publish_until_seen(
+    publish: Callable[[], object],
+    seen: Callable[[float], bool],
+    timeout: float = 15,
+    every: float = 0.2,
+) -> None:
+    """Publish a probe (`publish()`) until `seen(wait)` reports it arrived: for a client held
+    through the function under test, whose subscription takes effect a moment after its reply.
+    Pushpin delivers one channel's items in order, so anything published afterwards follows
+    every probe."""
+    deadline = time.monotonic() + timeout
+    while True:
+        publish()
+        if seen(every):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no probe arrived within {timeout} s")
+
+
+def publish_until_answered(
+    publish: Callable[[], object], answer: Future[T], timeout: float = 20, every: float = 0.25
+) -> T:
+    """Publish the long-poll's answer until the held request gets it. A publish can land before
+    Pushpin subscribes the request, or while it re-requests a fresh long-poll (about a second
+    after the channel's first subscriber); repeating it is harmless, since only one reaches the
+    request."""
+    deadline = time.monotonic() + timeout
+    while True:
+        publish()
+        try:
+            return answer.result(timeout=every)
+        except FutureTimeout:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the long-poll got no answer within {timeout} s") from None

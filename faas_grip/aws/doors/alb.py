@@ -18,9 +18,28 @@ from faas_grip.aws.doors.base import (
     encode_body,
     event_body,
     group_headers,
+    mapping_field,
+    method_field,
+    request_context,
     status_description,
+    string_field,
+    string_map,
 )
+from faas_grip.errors import GripProtocolError
 from faas_grip.request import EventHeaders, Request, join_multi
+
+
+def join_multi_query(event: Mapping[str, Any]) -> dict[str, list[str]]:
+    """`multiValueQueryStringParameters`, each value checked to be a list of strings."""
+    values = mapping_field(event, "multiValueQueryStringParameters")
+    for key, items in values.items():
+        if not isinstance(key, str) or not (
+            items is None or (isinstance(items, list) and all(v.__class__ is str for v in items))
+        ):
+            raise GripProtocolError(
+                f"event field 'multiValueQueryStringParameters[{key!r}]' must be a list of strings"
+            )
+    return dict(values)
 
 
 class Alb(FrontDoor):
@@ -28,7 +47,7 @@ class Alb(FrontDoor):
 
     @classmethod
     def infer(cls, event: Mapping[str, Any]) -> bool:
-        return "elb" in (event.get("requestContext") or {})
+        return "elb" in request_context(event)
 
     @property
     def multi_value(self) -> bool:
@@ -38,25 +57,25 @@ class Alb(FrontDoor):
     def read(self) -> Request:
         event = self.event
         if self.multi_value:
-            multi = event.get("multiValueHeaders")
+            multi = mapping_field(event, "multiValueHeaders")
             headers = join_multi(multi)
             query = {
                 unquote_plus(k): unquote_plus(vs[-1])
-                for k, vs in (event.get("multiValueQueryStringParameters") or {}).items()
+                for k, vs in join_multi_query(event).items()
                 if vs
             }
         else:
             multi = None
-            headers = EventHeaders(event.get("headers"))
+            headers = EventHeaders(mapping_field(event, "headers"))
             query = {
                 unquote_plus(k): unquote_plus(v)
-                for k, v in (event.get("queryStringParameters") or {}).items()
+                for k, v in string_map(event, "queryStringParameters").items()
             }
         return Request(
-            str(event["httpMethod"]),
+            method_field(event, "httpMethod"),
             headers,
             functools.partial(event_body, event),
-            path=event.get("path") or "/",
+            path=string_field(event, "path") or "/",
             query=query,
             source=self.name,
             multi=multi,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import sys
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -31,8 +32,8 @@ class FrontDoor:
 
     @property
     def request(self) -> Request:
-        """The event as a Request (read once); GripProtocolError (400) when its body cannot be
-        read."""
+        """The event as a Request (read once); GripProtocolError (400) when the event's shape
+        or its body cannot be read."""
         if self._request is None:
             self._request = self.read()
         return self._request
@@ -53,6 +54,61 @@ class FrontDoor:
         return f"<{type(self).__name__} door {self.name!r}>"
 
 
+# Event shapes AWS never sends but a misconfigured integration or a test can: each reader below
+# answers them with a GripProtocolError (400) naming the field, never a TypeError or KeyError.
+
+
+def _shape_error(name: str, expected: str, value: object) -> GripProtocolError:
+    found = "null" if value is None else type(value).__name__
+    return GripProtocolError(f"event field {name!r} must be {expected}, not {found}")
+
+
+def request_context(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`event["requestContext"]`, or {} when it is absent or not an object (for `infer`, which
+    must not raise)."""
+    context = event.get("requestContext")
+    return context if isinstance(context, Mapping) else {}
+
+
+def mapping_field(event: Mapping[str, Any], name: str, label: str = "") -> Mapping[str, Any]:
+    """`event[name]` when it is an object, {} when absent or null; else GripProtocolError."""
+    value = event.get(name)
+    if value.__class__ is dict or isinstance(value, Mapping):
+        return value
+    if value is None:
+        return {}
+    raise _shape_error(label or name, "an object", value)
+
+
+def string_field(event: Mapping[str, Any], name: str, label: str = "") -> str | None:
+    """`event[name]` when it is a string, None when absent or null; else GripProtocolError."""
+    value = event.get(name)
+    if value is None or value.__class__ is str:
+        return value
+    raise _shape_error(label or name, "a string", value)
+
+
+def method_field(
+    event: Mapping[str, Any], name: str, label: str = "", default: str | None = None
+) -> str:
+    """The HTTP method, which must be a non-empty string (`default` when absent)."""
+    method = string_field(event, name, label)
+    if method is None and default is not None and name not in event:
+        return default
+    if not method:
+        raise _shape_error(label or name, "an HTTP method", method)
+    return method
+
+
+def string_map(event: Mapping[str, Any], name: str) -> dict[str, str]:
+    """A name → string object (query parameters), {} when absent or null."""
+    values = mapping_field(event, name)
+    for key, value in values.items():
+        if key.__class__ is not str or value.__class__ is not str:
+            raise _shape_error(f"{name}[{key!r}]", "a string", value)
+    return dict(values)
+
+
 def event_body(event: Mapping[str, Any]) -> bytes:
     """The request body as bytes, base64-decoded when the event says so."""
     body = event.get("body")
@@ -62,6 +118,8 @@ def event_body(event: Mapping[str, Any]) -> bytes:
         raise GripProtocolError(f"event body must be a string, not {type(body).__name__}")
     try:
         if event.get("isBase64Encoded"):
+            if sys.version_info >= (3, 11):  # b64decode(validate=True) without its Python layer
+                return binascii.a2b_base64(body, strict_mode=True)
             return base64.b64decode(body, validate=True)
         return body.encode("utf-8")
     except (binascii.Error, ValueError) as exc:
@@ -76,7 +134,7 @@ def encode_body(body: str | bytes) -> tuple[str, bool]:
     """(body, isBase64Encoded) for a proxy response."""
     if isinstance(body, str):
         return body, False
-    return base64.b64encode(body).decode("ascii"), True
+    return binascii.b2a_base64(body, newline=False).decode("ascii"), True
 
 
 def group_headers(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -95,7 +153,8 @@ def split_headers(
     """(names given once → value, names repeated → values), names compared case-insensitively."""
     pairs = list(headers)
     single = dict(pairs)
-    if len(single) == len(pairs) and len({k.lower() for k in single}) == len(pairs):
+    count = len(pairs)
+    if len(single) == count and (count < 2 or len({k.lower() for k in single}) == count):
         return single, {}  # the usual case: no name repeats
     grouped = group_headers(pairs)
     return (

@@ -13,7 +13,17 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from faas_grip.aws.doors.base import FrontDoor, encode_body, event_body, split_headers
+from faas_grip.aws.doors.base import (
+    FrontDoor,
+    encode_body,
+    event_body,
+    mapping_field,
+    method_field,
+    request_context,
+    split_headers,
+    string_field,
+    string_map,
+)
 from faas_grip.request import EventHeaders, Request, join_multi
 
 
@@ -22,19 +32,19 @@ class RestApi(FrontDoor):
 
     @classmethod
     def infer(cls, event: Mapping[str, Any]) -> bool:
-        return "httpMethod" in event and "elb" not in (event.get("requestContext") or ())
+        return "httpMethod" in event and "elb" not in request_context(event)
 
     def read(self) -> Request:
         event = self.event
-        multi = event.get("multiValueHeaders")
-        single = event.get("headers")
+        multi = mapping_field(event, "multiValueHeaders") or None
+        single = mapping_field(event, "headers")
         headers = EventHeaders(single) if single or not multi else join_multi(multi)
         return Request(
-            str(event["httpMethod"]),
+            method_field(event, "httpMethod"),
             headers,
             functools.partial(event_body, event),
-            path=event.get("path") or "/",
-            query=event.get("queryStringParameters"),
+            path=string_field(event, "path") or "/",
+            query=string_map(event, "queryStringParameters"),
             source=self.name,
             multi=multi,
         )
@@ -42,11 +52,19 @@ class RestApi(FrontDoor):
     def response(
         self, status: int, headers: Iterable[tuple[str, str]], body: str | bytes
     ) -> dict[str, Any]:
-        text, is_base64 = encode_body(body)
-        single, repeated = split_headers(headers)
-        result: dict[str, Any] = {"statusCode": status, "headers": single}
-        if repeated:
-            result["multiValueHeaders"] = repeated
-        result["body"] = text
-        result["isBase64Encoded"] = is_base64
-        return result
+        return rest_response(status, headers, body)
+
+
+def rest_response(
+    status: int, headers: Iterable[tuple[str, str]], body: str | bytes
+) -> dict[str, Any]:
+    """A payload 1.0 proxy response: names given once in `headers`, repeated ones in
+    `multiValueHeaders`."""
+    text, is_base64 = encode_body(body)
+    single, repeated = split_headers(headers)
+    result: dict[str, Any] = {"statusCode": status, "headers": single}
+    if repeated:
+        result["multiValueHeaders"] = repeated
+    result["body"] = text
+    result["isBase64Encoded"] = is_base64
+    return result

@@ -2,6 +2,7 @@
 
 /ws          WebSocket: echoes text ("echo:" + text) and binary; commands below
 /ws?refuse=1 refuses the handshake with 403 and a body
+/ws?close=1  closes with 4003 on the opening request, without calling accept()
 /stream      HTTP stream on channel "stream"
 /sse         Server-Sent Events on channel "sse"
 /poll        long-poll on channel "poll", answered "poll timeout" after 5 s
@@ -10,6 +11,7 @@
 /recover/add ?id=N[&skip=1]: stores item N and publishes it, unless skip=1 (making a gap)
 
 WebSocket commands: "close" (server closes 4002), "meta NAME" then "whoami" (connection meta),
+"accept again" (calls ws.accept() on a later request),
 "keep-alive" (the proxy sends "ka" to the idle client every second), "keep-alive interval"
 (the proxy sends "tick" every second, idle or not), "subscribe C".
 """
@@ -47,6 +49,9 @@ def socket(ws, context):
         if ws.query.get("refuse"):
             ws.reject(403, "not on the list\n")
             return
+        if ws.query.get("close"):  # close without accept(): accepted, then closed
+            ws.close(4003, "closed on open")
+            return
         ws.accept(protocol="chat.v1" if "chat.v1" in ws.protocols else None)
         ws.subscribe("ws")
     for message in ws:
@@ -57,6 +62,9 @@ def socket(ws, context):
         elif message.startswith("meta "):
             ws.meta["nick"] = message[5:]
             ws.send("meta set")
+        elif message == "accept again":  # accept() after the opening request: a no-op
+            ws.accept()
+            ws.send("accepted again")
         elif message == "whoami":
             ws.send(ws.meta.get("nick", "nobody"))
         elif message == "keep-alive interval":
