@@ -206,11 +206,13 @@ def reset_settings() -> None:
         secrets = sys.modules.get("faas_grip.aws.secrets")
         if secrets is not None:
             secrets.reset()
-        # The default history store (faas_grip.history.config) and its DynamoDB client.
-        # API Gateway WebSocket APIs (faas_grip.aws.websocket_api): GRIP_CONNECTIONS_TABLE etc.
+        # The default history store (faas_grip.history.config), the boto3 session and DynamoDB
+        # client both it and API Gateway WebSocket APIs use (faas_grip.aws.boto, .dynamodb), and
+        # the latter's settings (faas_grip.aws.websocket_api): GRIP_CONNECTIONS_TABLE etc.
         for name in (
             "faas_grip.history.config",
-            "faas_grip.history.dynamodb",
+            "faas_grip.aws.boto",
+            "faas_grip.aws.dynamodb",
             "faas_grip.aws.websocket_api.config",
             "faas_grip.aws.websocket_api.clients",
             "faas_grip.aws.websocket_api.handler",

@@ -9,15 +9,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from faas_grip.dev.processes import spawn, stop_group, wait_ready
 from faas_grip.dev.pushpin import free_port
 
 REGION = "us-east-1"
@@ -76,38 +75,33 @@ class MiniStack:
             "MINISTACK_REGION": REGION,
             "LOG_LEVEL": "WARNING",
         }
-        with (self.dir / "ministack.log").open("ab") as out:
-            self._process = subprocess.Popen(
-                [str(self.binary)],
-                cwd=self.dir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: stop() reaches its workers
-            )
+        self._process = spawn(
+            [str(self.binary)], cwd=self.dir, env=env, log=self.dir / "ministack.log"
+        )
         try:
-            self._wait_ready(timeout)
+            wait_ready(
+                self._process,
+                self._healthy,
+                timeout=timeout,
+                exited=lambda code: MiniStackError(
+                    f"MiniStack exited with {code}: {self.tail_log()}"
+                ),
+                late=lambda: MiniStackError(
+                    f"MiniStack did not answer in {timeout}s: {self.tail_log()}"
+                ),
+                interval=0.1,
+            )
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self._process is not None and self._process.poll() is not None:
-                raise MiniStackError(
-                    f"MiniStack exited with {self._process.returncode}: {self.tail_log()}"
-                )
-            try:
-                with urllib.request.urlopen(f"{self.endpoint}/_ministack/health", timeout=2):
-                    return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise MiniStackError(f"MiniStack did not answer in {timeout}s: {self.tail_log()}")
-            time.sleep(0.1)
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.endpoint}/_ministack/health", timeout=2):
+                return True
+        except OSError:
+            return False
 
     def tail_log(self, lines: int = 30) -> str:
         if self.dir is None:
@@ -144,18 +138,7 @@ class MiniStack:
 
     def stop(self, timeout: float = 10.0) -> None:
         process, self._process = self._process, None
-        if process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout)
-            # Warm workers share the group and may outlive their parent by a moment.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
+        stop_group(process, timeout)  # with the warm workers in its group
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None

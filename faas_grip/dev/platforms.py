@@ -12,17 +12,14 @@ the server after a change under the code folder, as the Lambda gateway reloads i
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import TracebackType
 
+from faas_grip.dev.processes import port_answers, spawn, stop_group, wait_ready
 from faas_grip.dev.pushpin import Pushpin, free_port
 from faas_grip.dev.watch import CodeWatcher
 
@@ -112,29 +109,18 @@ class AppServer:
     def _run(self) -> None:
         env = {k: v for k, v in os.environ.items() if k not in _GRIP_VARIABLES}
         env["GRIP_URL"] = self.pushpin.grip_url
-        # Its own session: whatever the server forks stops with it.
-        self._process = subprocess.Popen(
-            self.command(), cwd=self.code_dir, env=env, start_new_session=True
+        self._process = spawn(self.command(), cwd=self.code_dir, env=env)
+        wait_ready(
+            self._process,
+            lambda: port_answers(self.app_port),
+            timeout=self.timeout,
+            exited=lambda code: AppServerError(
+                f"the {self.platform} server exited with {code} (its output is above)"
+            ),
+            late=lambda: AppServerError(
+                f"the {self.platform} server did not start in {self.timeout}s"
+            ),
         )
-        self._wait_listening()
-
-    def _wait_listening(self) -> None:
-        deadline = time.monotonic() + self.timeout
-        while True:
-            assert self._process is not None
-            if self._process.poll() is not None:
-                raise AppServerError(
-                    f"the {self.platform} server exited with {self._process.returncode} "
-                    "(its output is above)"
-                )
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.app_port), 0.2),
-            ):
-                return
-            if time.monotonic() > deadline:
-                raise AppServerError(f"the {self.platform} server did not start in {self.timeout}s")
-            time.sleep(0.05)
 
     def stop(self) -> None:
         if self._watcher is not None:
@@ -144,15 +130,7 @@ class AppServer:
 
     def _end(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_group(process)
 
     def __enter__(self) -> AppServer:
         return self.start()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import http.client
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
+
+from faas_grip.dev.processes import spawn, stop_group, wait_ready
 
 # Pushpin is ready when a request to this path comes back through it (see _http_answers).
 READY_PATH = "/__faas_grip_ready__"
@@ -207,42 +209,34 @@ class Pushpin:
                 self.log_level,
             )
         )
-        with (self.log_dir / "runner.out").open("ab") as out:
-            self._process = subprocess.Popen(
-                [binary, "--config", str(conf)],
-                cwd=self.dir,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # its own process group: stop() reaches every child
-            )
+        self._process = spawn(
+            [binary, "--config", str(conf)], cwd=self.dir, log=self.log_dir / "runner.out"
+        )
         try:
-            self._wait_ready(timeout)
+            self._wait_ready(self._process, timeout)
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _wait_ready(self, timeout: float) -> None:
+    def _wait_ready(self, process: subprocess.Popen[bytes], timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        pending = [("client", self.port), ("publish", self.ports["publish"])]
-        while pending:
-            if self._process is not None and self._process.poll() is not None:
-                raise PushpinError(
-                    f"pushpin exited with {self._process.returncode}: {self.tail_log()}"
-                )
-            name, port = pending[0]
-            if _http_answers(port):
-                pending.pop(0)
-                # Pushpin's services start together: once clients are served, a publish port
-                # still silent after a few seconds is one another socket took.
-                deadline = min(deadline, time.monotonic() + _PUBLISH_GRACE)
-                continue
-            if time.monotonic() > deadline:
-                raise _PortSilent(
-                    f"pushpin's {name} port {port} did not answer in time: {self.tail_log()}"
-                )
-            time.sleep(0.05)
+        for name, port in (("client", self.port), ("publish", self.ports["publish"])):
+            wait_ready(
+                process,
+                functools.partial(_http_answers, port),
+                timeout=deadline - time.monotonic(),
+                exited=lambda code: PushpinError(f"pushpin exited with {code}: {self.tail_log()}"),
+                late=functools.partial(self._silent, name, port),
+            )
+            # Pushpin's services start together: once clients are served, a publish port
+            # still silent after a few seconds is one another socket took.
+            deadline = min(deadline, time.monotonic() + _PUBLISH_GRACE)
+
+    def _silent(self, name: str, port: int) -> _PortSilent:
+        return _PortSilent(
+            f"pushpin's {name} port {port} did not answer in time: {self.tail_log()}"
+        )
 
     def tail_log(self, lines: int = 20) -> str:
         """The last lines of Pushpin's logs ("" once a temporary folder is removed)."""
@@ -259,19 +253,7 @@ class Pushpin:
 
     def stop(self, timeout: float = 10.0) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout)
-        if process is not None:
-            # The runner's children share its process group; make sure none outlives it.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
+        stop_group(process, timeout)  # the runner and every service it started
         if self._own_dir and self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None

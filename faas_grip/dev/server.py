@@ -21,11 +21,12 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 from faas_grip.dev.doors import DOORS
 from faas_grip.dev.history import LocalHistory
 from faas_grip.dev.ministack import MiniStack
+from faas_grip.dev.processes import spawn
 from faas_grip.dev.pushpin import Pushpin
 
 RUNTIMES = ("inprocess", "ric")
@@ -148,19 +149,12 @@ class Gateway:
             command += ["--integration-timeout", str(self.integration_timeout)]
         if not self.check_handler:
             command.append("--allow-broken-handler")
-        with contextlib.ExitStack() as stack:
-            out: IO[bytes] | None = None
-            if self.log is not None:
-                out = stack.enter_context(Path(self.log).open("ab"))
-            self._process = subprocess.Popen(
-                command,
-                env=self.function_environment(),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT if out is not None else None,
-                pass_fds=(self._listener.fileno(), theirs.fileno()),
-                start_new_session=True,  # Ctrl-C reaches the parent, which stops us in order
-            )
+        self._process = spawn(
+            command,
+            env=self.function_environment(),
+            log=self.log,
+            pass_fds=(self._listener.fileno(), theirs.fileno()),
+        )
         theirs.close()
         self._control = ours
         try:

@@ -19,6 +19,7 @@ import threading
 import time
 from typing import Any
 
+from faas_grip.aws.dynamodb import ensure_table, shared_client
 from faas_grip.errors import HistoryError
 from faas_grip.history.base import (
     History,
@@ -38,34 +39,6 @@ APPEND_TIMEOUT = 10.0  # seconds an append may keep losing races on a busy chann
 BACKOFF_BASE = 0.02  # seconds (a transaction's time or two), doubled after each lost race
 BACKOFF_CAP = 0.2
 QUERY_PAGE = 1000
-
-_client: Any = None
-_client_lock = threading.Lock()
-
-
-def shared_client() -> Any:
-    """One DynamoDB client per process, reused by warm invocations.
-
-    boto3's defaults (60 s timeouts, legacy retries) could hold an invocation for minutes;
-    AWS_ENDPOINT_URL_DYNAMODB points it at a local emulator."""
-    global _client
-    with _client_lock:
-        if _client is None:
-            import boto3  # type: ignore[import-untyped]
-            from botocore.config import Config  # type: ignore[import-untyped]
-
-            config = Config(
-                connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}
-            )
-            _client = boto3.client("dynamodb", config=config)
-        return _client
-
-
-def reset() -> None:
-    """Forget the shared client (reset_settings() calls this: the endpoint may have changed)."""
-    global _client
-    with _client_lock:
-        _client = None
 
 
 class DynamoDBHistory(History):
@@ -270,34 +243,9 @@ class DynamoDBHistory(History):
         """Create the table with history's schema and TTL on `expires`; wait until it is ACTIVE.
 
         Idempotent: an existing table is left as it is (TTL is enabled when it is not)."""
-        ddb = client if client is not None else shared_client()
-        try:
-            ddb.create_table(
-                TableName=table_name,
-                AttributeDefinitions=[
-                    {"AttributeName": KEY, "AttributeType": "S"},
-                    {"AttributeName": SORT, "AttributeType": "N"},
-                ],
-                KeySchema=[
-                    {"AttributeName": KEY, "KeyType": "HASH"},
-                    {"AttributeName": SORT, "KeyType": "RANGE"},
-                ],
-                BillingMode="PAY_PER_REQUEST",
-            )
-        except Exception as exc:
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") != (
-                "ResourceInUseException"
-            ):
-                raise
-        ddb.get_waiter("table_exists").wait(
-            TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+        ensure_table(
+            table_name, key=(KEY, "S"), sort=(SORT, "N"), ttl_attribute=TTL_ATTRIBUTE, client=client
         )
-        ttl = ddb.describe_time_to_live(TableName=table_name).get("TimeToLiveDescription", {})
-        if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
-            ddb.update_time_to_live(
-                TableName=table_name,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
-            )
 
     def __repr__(self) -> str:
         return f"DynamoDBHistory({self.table_name!r}, ttl={self.ttl!r})"

@@ -49,3 +49,22 @@ def test_a_bad_ttl_raises_naming_the_variable(monkeypatch: pytest.MonkeyPatch, t
 
 def test_a_dynamodb_store_loads_boto3_only_when_it_is_used() -> None:
     assert modules_after("import faas_grip\nfaas_grip.DynamoDBHistory('events', ttl=60)") == []
+
+
+def test_reset_settings_forgets_the_dynamodb_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    from faas_grip.aws import dynamodb
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    client = dynamodb.shared_client()
+    assert dynamodb.shared_client() is client
+    reset_settings()  # AWS_ENDPOINT_URL_DYNAMODB may have changed
+    assert dynamodb.shared_client() is not client
+
+
+def test_history_and_the_connection_store_share_one_dynamodb_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from faas_grip.aws.websocket_api import ConnectionStore
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    assert DynamoDBHistory("events").client is ConnectionStore("connections").client

@@ -18,6 +18,7 @@ from typing import IO
 import pytest
 
 from faas_grip import dispatch
+from faas_grip.dev.processes import port_answers, stop_group, wait_ready
 from faas_grip.dev.pushpin import Pushpin, free_port
 from faas_grip.settings import ENVIRONMENT
 from tests.e2e.conftest import EXAMPLES, require_pushpin
@@ -41,34 +42,22 @@ def behind_pushpin(command: Sequence[str], cwd: Path, timeout: float = 30) -> It
     with pushpin, tempfile.TemporaryFile() as log:
         env["GRIP_URL"] = pushpin.grip_url
         args = [part.replace("{port}", str(port)) for part in command]
-        process = subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
-            _wait_listening(port, process, log, timeout)
+            wait_ready(
+                process,
+                lambda: port_answers(port),
+                timeout=timeout,
+                exited=lambda code: AssertionError(f"the server exited with {code}:\n{_read(log)}"),
+                late=lambda: AssertionError(f"the server did not listen on {port}:\n{_read(log)}"),
+            )
             _wait_for_holds(pushpin, timeout)
             yield pushpin
         finally:
             pushpin.stop()  # first: its connections to the server close, so it stops at once
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_listening(
-    port: int, process: subprocess.Popen[bytes], log: IO[bytes], timeout: float
-) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            output = _read(log)
-            raise AssertionError(f"the server exited with {process.returncode}:\n{output}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the server did not listen on {port}:\n{_read(log)}")
-        time.sleep(0.05)
+            stop_group(process)
 
 
 def _wait_for_holds(pushpin: Pushpin, timeout: float) -> None:

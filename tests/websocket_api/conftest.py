@@ -59,14 +59,14 @@ def _moto() -> Iterator[None]:
 def aws(_moto: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """An empty connections table named by GRIP_CONNECTIONS_TABLE, and no connection posted to."""
     from faas_grip import reset_settings
-    from faas_grip.aws.websocket_api import clients
+    from faas_grip.aws import dynamodb
 
     monkeypatch.setenv("GRIP_CONNECTIONS_TABLE", TABLE)
     reset_settings()
     yield
-    dynamodb = clients.dynamodb()
+    client = dynamodb.shared_client()
     for row in table_rows():
-        dynamodb.delete_item(TableName=TABLE, Key={"pk": row["pk"], "sk": row["sk"]})
+        client.delete_item(TableName=TABLE, Key={"pk": row["pk"], "sk": row["sk"]})
     _management_backend().connections.clear()
 
 
@@ -96,6 +96,6 @@ def connect(handler: Lambda, *connections: str, **context: Any) -> None:
 
 
 def table_rows() -> list[dict[str, Any]]:
-    from faas_grip.aws.websocket_api import clients
+    from faas_grip.aws import dynamodb
 
-    return list(clients.dynamodb().scan(TableName=TABLE)["Items"])
+    return list(dynamodb.shared_client().scan(TableName=TABLE)["Items"])

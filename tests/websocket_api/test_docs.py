@@ -31,7 +31,8 @@ def test_the_chat_example_keeps_the_nick_and_broadcasts_with_it() -> None:
 
 
 def test_create_connections_table_example_makes_a_usable_table() -> None:
-    from faas_grip.aws.websocket_api import ConnectionStore, clients
+    from faas_grip.aws import dynamodb
+    from faas_grip.aws.websocket_api import ConnectionStore
 
     # The fixture's table already has the example's name: make the example's under another.
     code = blocks()[1].replace('"grip-connections"', '"docs-connections"')
@@ -42,4 +43,4 @@ def test_create_connections_table_example_makes_a_usable_table() -> None:
     try:
         assert [s.connection_id for s in store.subscribers("room")] == ["c1"]
     finally:
-        clients.dynamodb().delete_table(TableName="docs-connections")
+        dynamodb.shared_client().delete_table(TableName="docs-connections")

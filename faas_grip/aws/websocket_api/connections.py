@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from faas_grip.aws.websocket_api import clients
+from faas_grip.aws import dynamodb
 
 KEY, SORT, TTL_ATTRIBUTE = "pk", "sk", "expires"
 CONNECTION_SORT = "-"
@@ -93,7 +93,7 @@ class ConnectionStore:
 
     @property
     def client(self) -> Any:
-        return self._client if self._client is not None else clients.dynamodb()
+        return self._client if self._client is not None else dynamodb.shared_client()
 
     def __repr__(self) -> str:
         return f"ConnectionStore({self.table_name!r})"
@@ -256,27 +256,15 @@ def _pause(attempt: int) -> None:
 
 
 def create_connections_table(table_name: str, *, client: Any = None, wait: bool = True) -> None:
-    """Create the connections table (the schema above) with TTL on `expires`.
+    """Create the connections table (the schema above) with TTL on `expires`; with `wait`, wait
+    until it is ACTIVE. Idempotent: an existing table is left as it is.
 
     For tests and scripts; template.yaml declares the same table for deployments."""
-    dynamodb = client if client is not None else clients.dynamodb()
-    dynamodb.create_table(
-        TableName=table_name,
-        AttributeDefinitions=[
-            {"AttributeName": KEY, "AttributeType": "S"},
-            {"AttributeName": SORT, "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": KEY, "KeyType": "HASH"},
-            {"AttributeName": SORT, "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    if wait:
-        dynamodb.get_waiter("table_exists").wait(
-            TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-        )
-    dynamodb.update_time_to_live(
-        TableName=table_name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+    dynamodb.ensure_table(
+        table_name,
+        key=(KEY, "S"),
+        sort=(SORT, "S"),
+        ttl_attribute=TTL_ATTRIBUTE,
+        client=client,
+        wait=wait,
     )
