@@ -375,7 +375,9 @@ def render(results: dict[str, Any]) -> str:
             "which faas-grip refuses to build); every side must give the same answer. Events from faas_grip.testing: "
             "API Gateway REST API (base64 body, binary media type) and HTTP API (payload 2.0). "
             "faas-grip runs `@grip_websocket`; the others run 1.0.1's `lambda_get_websocket` and "
-            "`to_response`. No Grip-Sig key anywhere.",
+            "`to_response`; behind the HTTP API, after a shim mapping the payload 2.0 event to the "
+            "fields 1.0.1 reads (`httpMethod`, `headers`, `body`, `isBase64Encoded`), which that "
+            "side's time includes. No Grip-Sig key anywhere.",
             "",
             _warm(results),
             "",

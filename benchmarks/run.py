@@ -158,13 +158,15 @@ def add_notes(results: dict[str, Any]) -> None:
         reason
         for case, data in results.get("warm", {}).items()
         if case.startswith("HTTP API")
-        for reason in data["unable"].values()
+        for reason in data.get("unshimmed", {}).values()
     }
     if http_failures:
         notes.append(
             "faas-grip 1.0.1's `lambda_get_websocket` reads `event['httpMethod']`, which HTTP API "
-            f"(payload 2.0) events do not have: it fails on them (`{sorted(http_failures)[0]}`), so "
-            "those rows have faas-grip's figures only."
+            f"(payload 2.0) events do not have: it fails on them as they come "
+            f"(`{sorted(http_failures)[0]}`). Its HTTP API rows therefore run it after a minimal "
+            "shim (benchmarks/workload.py `rest_shape`) that maps the fields it reads "
+            "(httpMethod from requestContext.http.method, headers, body, isBase64Encoded)."
         )
     notes.append(
         "faas-grip 1.0.1's `to_response` returns the base64 body as `str` "

@@ -4,7 +4,8 @@ The events are what the proxy sends through API Gateway (faas_grip.testing build
 API event (application/websocket-events as a binary media type, so the body is base64) and an
 HTTP API (payload 2.0) event, each carrying 1 TEXT message, 50 TEXT messages, or one 1 MB BINARY
 message, with a Meta-Nick. Every side runs the same handler (benchmarks/workload.py `echo_handler`) and must
-answer with the same messages. No Grip-Sig key is configured on any side (1.0.1 never checks one).
+answer with the same messages; 1.0.1's code reads REST's `httpMethod`, so behind an HTTP API it
+runs after workload.py's `rest_shape` shim, as its users would have to. No Grip-Sig key is configured on any side (1.0.1 never checks one).
 """
 
 from __future__ import annotations
@@ -43,9 +44,13 @@ def measure(
     for case, event in cases(scale).items():
         able: dict[str, WorkerProcess] = {}
         unable: dict[str, str] = {}
+        unshimmed: dict[str, str] = {}
         expected = None
         for side, worker in workers.items():
             worker.call("load_event", key=case, event=event)
+            failure = worker.call("unshimmed_failure", key=case)
+            if failure:
+                unshimmed[side] = failure
             try:
                 reply = read_response(worker.call("reply", key=case))
             except WorkerError as exc:
@@ -64,5 +69,5 @@ def measure(
             return float(worker.call("warm", key=case, min_time=min_time)) * 1e6
 
         samples = alternate(rounds, {side: (lambda w=w: sample(w)) for side, w in able.items()})
-        results[case] = {"us": summarise(samples), "unable": unable}
+        results[case] = {"us": summarise(samples), "unable": unable, "unshimmed": unshimmed}
     return results

@@ -254,6 +254,18 @@ class Worker:
     def reply(self, key: str) -> Any:
         return self.handler()(self.events[key], None)
 
+    def unshimmed_failure(self, key: str) -> str | None:
+        """How 1.0.1's `lambda_get_websocket` fails on the event as it comes (no shim), or None."""
+        if self.side == OURS:
+            return None
+        import faas_grip
+
+        try:
+            faas_grip.lambda_get_websocket(self.events[key])
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
     def warm(self, key: str, min_time: float) -> float:
         handler, event = self.handler(), self.events[key]
         return per_call(lambda: handler(event, None), min_time)

@@ -2,7 +2,8 @@
 
 Sides: "faas-grip" (this project, `@grip_websocket`), "gripcontrol" (faas-grip 1.0.1's
 `lambda_get_websocket` / `to_response` on gripcontrol 4.4 + pubcontrol 3.5) and "faas-grip-1.0.1"
-(the same module on its own pins, gripcontrol 3.3 + pubcontrol 2.4). Only the standard library is
+(the same module on its own pins, gripcontrol 3.3 + pubcontrol 2.4); behind an HTTP API the
+anchors run 1.0.1's code after `rest_shape`, the shim its users would need. Only the standard library is
 imported at the top: this module is loaded by cold-start children and by workers in the anchor
 virtualenvs, where the repository's faas_grip must not be importable.
 """
@@ -39,7 +40,7 @@ def echo_handler(side: str) -> Handler:
     import faas_grip  # 1.0.1's single module, from the anchor virtualenv
 
     def legacy(event: Any, context: Any) -> Any:
-        ws = faas_grip.lambda_get_websocket(event)
+        ws = faas_grip.lambda_get_websocket(rest_shape(event))
         nick = ws.meta.get("nick", "anonymous")
         while ws.can_recv():
             message = ws.recv()
@@ -53,6 +54,19 @@ def echo_handler(side: str) -> Handler:
         return ws.to_response()
 
     return legacy
+
+
+def rest_shape(event: Any) -> Any:
+    """What a 1.0.1 user puts in front of `lambda_get_websocket` behind an HTTP API: it reads
+    `event['httpMethod']`, which payload 2.0 events do not have, so map the fields it reads."""
+    if "httpMethod" in event:
+        return event
+    return {
+        "httpMethod": event["requestContext"]["http"]["method"],
+        "headers": event.get("headers") or {},
+        "body": event.get("body"),
+        "isBase64Encoded": event.get("isBase64Encoded", False),
+    }
 
 
 def chat_handler(side: str) -> Handler:

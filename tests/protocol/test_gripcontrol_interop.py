@@ -78,6 +78,13 @@ def test_our_encoding_equals_gripcontrols_byte_for_byte(ours: list[WebSocketEven
     assert encode_events(ours) == gripcontrol.encode_websocket_events(gc_events(ours))
 
 
+@settings(max_examples=100)
+@given(events)
+def test_a_single_event_encodes_as_gripcontrol_encodes_it(event: WebSocketEvent) -> None:
+    # A list of one event takes encode_events' one-step branch (the usual warm reply).
+    assert encode_events([event]) == gripcontrol.encode_websocket_events(gc_events([event]))
+
+
 @pytest.mark.parametrize(
     "body", websocket_bodies("PUSHPIN->BACKEND") + websocket_bodies("BACKEND->PUSHPIN")
 )

@@ -92,25 +92,46 @@ class StreamClient:
 
 @contextlib.contextmanager
 def stream_client(pushpin: Pushpin, channel: str, timeout: float = 10) -> Iterator[StreamClient]:
-    """An HTTP streaming client subscribed to `channel`, past the backend's first chunk."""
-    with socket.create_connection(("127.0.0.1", pushpin.port), timeout=timeout) as sock:
-        sock.sendall(f"GET /stream?channel={channel} HTTP/1.1\r\nHost: test\r\n\r\n".encode())
-        client = StreamClient(sock)
-        client.read_until(b"stream open\n", timeout)
-        deadline = time.monotonic() + timeout
+    """An HTTP streaming client subscribed to `channel`, past the backend's first chunk.
+
+    A stream the proxy ends before it is subscribed (seen on a loaded machine right after
+    Pushpin starts: the first chunk passes, then the connection closes) is opened again.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        sock = socket.create_connection(("127.0.0.1", pushpin.port), timeout=timeout)
+        try:
+            client = _subscribed_stream(pushpin, sock, channel, deadline)
+        except EOFError:
+            sock.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+            continue
+        with sock:
+            yield client
+        return
+
+
+def _subscribed_stream(
+    pushpin: Pushpin, sock: socket.socket, channel: str, deadline: float
+) -> StreamClient:
+    sock.sendall(f"GET /stream?channel={channel} HTTP/1.1\r\nHost: test\r\n\r\n".encode())
+    client = StreamClient(sock)
+    client.read_until(b"stream open\n", max(deadline - time.monotonic(), 1))
+    while True:
+        raw_publish(pushpin, channel, {"http-stream": {"content": PROBE + "\n"}})
+        try:
+            client.read_until(PROBE.encode() + b"\n", 0.1)
+            break
+        except TimeoutError:
+            if time.monotonic() > deadline:
+                raise
+    with contextlib.suppress(TimeoutError):
         while True:
-            raw_publish(pushpin, channel, {"http-stream": {"content": PROBE + "\n"}})
-            try:
-                client.read_until(PROBE.encode() + b"\n", 0.1)
-                break
-            except TimeoutError:
-                if time.monotonic() > deadline:
-                    raise
-        with contextlib.suppress(TimeoutError):
-            while True:
-                client.read_until(b"\n", 0.3)
-        client.buffer = b""
-        yield client
+            client.read_until(b"\n", 0.3)
+    client.buffer = b""
+    return client
 
 
 def publish_until_seen(

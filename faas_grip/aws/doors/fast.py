@@ -23,11 +23,11 @@ from faas_grip.dispatch import (
     call_handler,
     check_grip_sig,
     finish_context,
-    open_context,
 )
 from faas_grip.errors import GripError
 from faas_grip.history.base import History
-from faas_grip.protocol.events import CONTENT_TYPE
+from faas_grip.protocol.events import CONTENT_TYPE, decode_events, encode_events
+from faas_grip.protocol.websocket import Meta, WebSocketContext
 from faas_grip.request import EventHeaders, header_values, read_query
 from faas_grip.settings import get_settings
 
@@ -92,14 +92,16 @@ def serve_websocket(
         check_grip_sig(
             lambda name: header_values(headers, multi, name), verify_key, verify_iss, settings
         )
-        ws = open_context(
+        # open_context's construction, called directly: one call less per invocation.
+        ws = WebSocketContext(
             connection_id,
-            headers,
-            event_body(event),
-            path or "/",
-            read_query(query) if query else {},
-            event,
-            settings.prefix,
+            Meta.from_headers(headers),
+            decode_events(event_body(event)),
+            prefix=settings.prefix,
+            headers=headers,
+            path=path or "/",
+            query=read_query(query) if query else {},
+            event=event,
         )
     except GripError:
         return None  # refused: the general path answers (and logs) it
@@ -107,10 +109,14 @@ def serve_websocket(
     if ws._rejection is None and not ws._accepted and ws._client_close is None:
         # The usual reply: messages and Set-Meta-* headers, whose names cannot repeat; what
         # finish_context and the door's response give for it, without their general steps.
+        # (ws.to_headers() and ws.encode() for that case, inline.)
+        reply_headers = {"Content-Type": CONTENT_TYPE}
+        for name, value in ws.meta._changes.items():
+            reply_headers["Set-Meta-" + name] = value
         return {
             "statusCode": 200,
-            "headers": ws.to_headers(),
-            "body": b2a_base64(ws.encode(), newline=False).decode("ascii"),
+            "headers": reply_headers,
+            "body": b2a_base64(encode_events(ws._out), newline=False).decode("ascii"),
             "isBase64Encoded": True,
         }
     if rest:
