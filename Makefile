@@ -111,6 +111,7 @@ stress: setup $(STRESS_STAMP)
 	$(BIN)/python -m tests.hardening.fuzz --inputs 1000000
 	FAAS_GRIP_STRESS=1 $(BIN)/pytest -q -p no:cacheprovider tests/hardening
 	FAAS_GRIP_STRESS=1 $(BIN)/pytest -q -s -p no:cacheprovider tests/e2e/test_chaos.py
+	FAAS_GRIP_STRESS=1 $(BIN)/pytest -q -p no:cacheprovider tests/e2e/test_reliable_delivery.py tests/browser/test_scores_page.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check faas_grip tests examples benchmarks tools layer
