@@ -70,13 +70,15 @@ class HoldSpec:
     ) -> None:
         history = options.pop("history", None)
         limit = options.pop("replay_limit", DEFAULT_LIMIT)
-        if history and mode == "stream" and not options.get("sse"):
+        # `is not`: a store may well be falsy (an empty one with a __len__)
+        history = None if history is False else history
+        if history is not None and mode == "stream" and not options.get("sse"):
             raise ValueError(f"{name}(history=...) replays Server-Sent Events: add sse=True")
         self.name = name
         self.channels = channels
         self.options = HoldOptions(mode, **options)
         self.recovery = None
-        if history:
+        if history is not None:
             timeout = options.get("next_link_timeout")
             self.recovery = Recovery(name, mode, history, limit=limit, link_timeout=timeout)
         if not callable(channels):

@@ -17,29 +17,24 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, overload
 
+from faas_grip.adapters import HoldSpec
 from faas_grip.aio import blocking
 from faas_grip.aws.doors import FrontDoor, front_door
 from faas_grip.aws.doors.base import parse_proxy_response, plain_response
 from faas_grip.aws.doors.fast import serve_websocket
 from faas_grip.aws.websocket_api.events import is_websocket_api_event
 from faas_grip.dispatch import (
-    HoldOptions,
     KeyArg,
-    NoHold,
     Reply,
     WebSocketHandler,
     error_reply,
-    hold_reply,
-    no_hold_reply,
-    request_channels,
     run_websocket,
-    verify_grip_sig,
 )
-from faas_grip.errors import GripError, GripProtocolError
+from faas_grip.errors import GripProtocolError
 from faas_grip.history.base import History
-from faas_grip.protocol.instruct import ChannelsArg, to_channels
+from faas_grip.protocol.instruct import ChannelsArg
 from faas_grip.publishing.publisher import invocation_deadline
-from faas_grip.recovery import DEFAULT_LIMIT, HistoryArg, Recovery, check_history_channels
+from faas_grip.recovery import DEFAULT_LIMIT, HistoryArg
 
 logger = logging.getLogger("faas_grip")
 
@@ -171,23 +166,18 @@ def grip_stream(
     the next link is made for it (`next_link_timeout` defaults to an hour). See
     faas_grip.recovery.
     """
-    # `is not`: a store may well be falsy (an empty one with a __len__)
-    if history is not None and history is not False and not sse:
-        raise ValueError("grip_stream(history=...) replays Server-Sent Events: add sse=True")
-    options = HoldOptions(
-        "stream",
-        keep_alive=keep_alive,
-        keep_alive_timeout=keep_alive_timeout,
-        sse=sse,
-        next_link=next_link,
-        next_link_timeout=next_link_timeout,
+    options: dict[str, Any] = {
+        "keep_alive": keep_alive,
+        "keep_alive_timeout": keep_alive_timeout,
+        "sse": sse,
+        "next_link": next_link,
+        "next_link_timeout": next_link_timeout,
+        "history": history,
+        "replay_limit": replay_limit,
+    }
+    return _hold_decorator(
+        HoldSpec("grip_stream", "stream", channels, verify_key, verify_iss, options)
     )
-    recovery = None
-    if history is not None and history is not False:
-        recovery = Recovery(
-            "grip_stream", "stream", history, limit=replay_limit, link_timeout=next_link_timeout
-        )
-    return _hold_decorator("grip_stream", channels, options, verify_key, verify_iss, recovery)
 
 
 def grip_longpoll(
@@ -211,33 +201,22 @@ def grip_longpoll(
     at most `replay_limit`) when there are any, else held for the next one; the timeout answer
     of a handler that returns None is then `[]`. See faas_grip.recovery.
     """
-    options = HoldOptions("response", timeout=timeout)
-    recovery = None
-    if history is not None and history is not False:
-        recovery = Recovery("grip_longpoll", "response", history, limit=replay_limit)
-    return _hold_decorator("grip_longpoll", channels, options, verify_key, verify_iss, recovery)
+    options: dict[str, Any] = {"timeout": timeout, "history": history, "replay_limit": replay_limit}
+    return _hold_decorator(
+        HoldSpec("grip_longpoll", "response", channels, verify_key, verify_iss, options)
+    )
 
 
-def _hold_decorator(
-    name: str,
-    channels: ChannelsSpec,
-    options: HoldOptions,
-    verify_key: KeyArg | None,
-    verify_iss: str | None,
-    recovery: Recovery | None = None,
-) -> Callable[[HttpHandler], LambdaHandler]:
-    if not callable(channels):
-        if not to_channels(channels):
-            raise ValueError(f"{name} needs at least one channel")
-        if recovery is not None:
-            check_history_channels(name, to_channels(channels))
-        else:
-            options.check_channels(channels)
+def _hold_decorator(spec: HoldSpec) -> Callable[[HttpHandler], LambdaHandler]:
+    name = spec.name
 
     def decorate(handler: HttpHandler, *misuse: Any) -> LambdaHandler:
         if misuse:
             raise TypeError(f"@{name} needs its channels: write @{name}('channel')")
         call = blocking(handler)  # an async handler runs on the event loop kept per process
+
+        def read(result: object) -> Reply:
+            return _result(result, name)
 
         @functools.wraps(handler)
         def wrapper(event: Any, context: Any = None) -> dict[str, Any]:
@@ -245,28 +224,16 @@ def _hold_decorator(
             if isinstance(door, dict):
                 return door
             request = door.request
-            try:
-                verify_grip_sig(request, verify_key, verify_iss)
-                chosen = request_channels(channels, event)
-                channel = None if recovery is None else recovery.channel(chosen)
-            except GripError as exc:
-                return door.reply(error_reply(exc, door.name))
+            held = spec.open(request, event)
+            if isinstance(held, Reply):
+                return door.reply(held)
             result: object = None
-            if channel is None or recovery is None or not recovery.is_recovery(request, channel):
+            if not held.recovering:
                 # (The proxy's own next-link request skips the handler: it carries none of the
                 # client's headers, and the handler's first body went out already.)
                 with invocation_deadline(context):
                     result = call(event, context)
-            if isinstance(result, NoHold):
-                return door.reply(no_hold_reply(_result(result.response, name)))
-            status, headers, body = _result(result, name)
-            try:
-                if channel is not None and recovery is not None:
-                    reply = recovery.reply(options, channel, request, status, headers, body)
-                else:
-                    reply = hold_reply(options, chosen, status, headers, body)
-            except GripError as exc:  # a configuration error, or the history store failing
-                reply = error_reply(exc, door.name)
+            reply = spec.close(held, request, result, read)
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s (%s) %s: status %d, %s",
